@@ -1,0 +1,33 @@
+# AVA: every target installs into .venv/ first if needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install demo test train evaluate clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: install
+	$(PY) -m ava_model.demo
+
+test: install
+	$(PY) -m pytest -q
+
+train: install
+	$(VENV)/bin/ava train
+
+evaluate: install
+	$(VENV)/bin/ava evaluate
+
+clean:
+	rm -rf $(VENV) .cache mlruns mlflow.db reports

@@ -1,0 +1,144 @@
+"""The public verbs: load a model, predict one prompt, predict_proba a batch.
+
+The path of a prompt: validation -> embedding -> features -> model (heads x platform
+factors) -> RiskReport. The default model is loaded once, lazily, under a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ava_model.embedding import Embedder
+from ava_model.features import build_features
+from ava_model.model import AvaModel
+from ava_model.report import RiskReport
+from ava_model.rules import FailureMode, Platform, Rules, load_rules
+from ava_model.validation import check_platforms, check_prompt, check_prompts
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass
+class Predictor:
+    """A loaded model with its embedder and rules; thread-safe for prediction."""
+
+    model: AvaModel
+    manifest: dict[str, Any]
+    rules: Rules
+    embedder: Embedder = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        """Return the model's identifier (its artifact sha256 prefix, or registry version)."""
+        return str(self.manifest.get("model_version") or self.manifest.get("sha256", "unknown")[:12])
+
+    def features(self, prompts: list[str]) -> np.ndarray:
+        """Return the model inputs of already-checked prompts, embedded in one batch."""
+        return build_features(self.embedder.encode(prompts, show_progress=False), prompts)
+
+    def risk_matrix(self, prompts: list[str], platform_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (risks, exercise) arrays of shape (n, k) for checked prompts and platform ids."""
+        exercise = self.model.exercise_proba(self.features(prompts))
+        return exercise * self.model.factor_matrix(platform_ids), exercise
+
+    def predict(self, prompt: str, platform: str) -> RiskReport:
+        """Return the RiskReport of one prompt on one platform."""
+        text = check_prompt(prompt, self.rules.thresholds.max_prompt_chars)
+        platform_id = self.rules.platform(platform).id
+        risks, exercise = self.risk_matrix([text], [platform_id])
+        return self._report(text, platform_id, risks[0], exercise[0])
+
+    def predict_proba(self, prompts: Any, platforms: Any) -> pd.DataFrame:
+        """Return a DataFrame: one row per prompt, one column per mode id, risks in [0, 1]."""
+        import pandas as pd
+
+        texts = check_prompts(prompts, self.rules.thresholds.max_prompt_chars)
+        platform_ids = check_platforms(platforms, len(texts), self.rules)
+        risks, _ = self.risk_matrix(texts, platform_ids)
+        return pd.DataFrame(risks, columns=list(self.model.modes))
+
+    def _report(self, prompt: str, platform_id: str, risks: Any, exercise: Any) -> RiskReport:
+        risk_map = {m: round(float(r), 4) for m, r in zip(self.model.modes, risks)}
+        top = max(risk_map, key=risk_map.__getitem__)
+        return RiskReport(
+            prompt=prompt,
+            platform=platform_id,
+            risks=risk_map,
+            light=self.rules.thresholds.light(risk_map[top]),
+            top_mode=top,
+            exercise={m: round(float(e), 4) for m, e in zip(self.model.modes, exercise)},
+            model_version=self.version,
+        )
+
+
+_default: Predictor | None = None
+_default_lock = threading.Lock()
+
+
+def load(uri: str | os.PathLike[str] | None = None) -> Predictor:
+    """Return a Predictor for an artifact folder, an ``ava.joblib`` path or an MLflow ``models:/`` URI.
+
+    With no argument: ``AVA_MODEL_URI`` if set, else the model shipped in the package.
+    """
+    from ava_model.artifact import load_artifact
+
+    uri = uri if uri is not None else os.environ.get("AVA_MODEL_URI")
+    if uri is not None and str(uri).startswith(("models:/", "runs:/")):
+        from ava_model.registry import download_model
+
+        directory: Path | None = download_model(str(uri))
+    else:
+        directory = Path(uri) if uri is not None else None
+    model, manifest = load_artifact(directory)
+    rules = load_rules()
+    missing = [m for m in model.modes if m not in rules.mode_ids]
+    if missing:
+        from ava_model.errors import ArtifactMismatch
+
+        raise ArtifactMismatch(
+            f"The model predicts modes {', '.join(missing)} that the rules no longer define. Retrain with `make train`."
+        )
+    return Predictor(model=model, manifest=manifest, rules=rules, embedder=Embedder(model.embedder))
+
+
+def default_predictor() -> Predictor:
+    """Return the process-wide default Predictor, loading it on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = load()
+    return _default
+
+
+def predict(prompt: str, platform: str) -> RiskReport:
+    """Return the calibrated failure risks of one prompt on one platform.
+
+    Raises InvalidPrompt for an empty, non-string or over-long prompt and
+    UnknownPlatform (listing the valid ids) for an unknown platform.
+    """
+    return default_predictor().predict(prompt, platform)
+
+
+def predict_proba(prompts: Any, platforms: Any) -> pd.DataFrame:
+    """Return one row per prompt and one column per mode id of failure probabilities.
+
+    ``platforms`` is one platform for all prompts or one per prompt. Prompts are embedded in one batch.
+    """
+    return default_predictor().predict_proba(prompts, platforms)
+
+
+def failure_modes() -> list[FailureMode]:
+    """Return the failure modes of the taxonomy."""
+    return list(load_rules().modes)
+
+
+def platforms() -> list[Platform]:
+    """Return the known platforms."""
+    return list(load_rules().platforms)

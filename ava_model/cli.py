@@ -1,0 +1,90 @@
+"""The ``ava`` command: score prompts, train, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ava_model.errors import AvaError
+
+_COLOUR = {"green": "\033[32m", "yellow": "\033[33m", "red": "\033[31m"}
+
+
+def _score(args: argparse.Namespace) -> int:
+    from ava_model.api import load
+
+    predictor = load(args.model)
+    report = predictor.predict(args.prompt, args.platform)
+    if args.json:
+        print(report.to_json(indent=2))
+        return 0
+    text = str(report)
+    if sys.stdout.isatty():
+        text = text.replace(f"[{report.light.upper()}]", f"{_COLOUR[report.light]}[{report.light.upper()}]\033[0m", 1)
+    print(text)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.config import TrainConfig
+    from training.trainer import train
+
+    config = TrainConfig(
+        out_dir=Path(args.out),
+        track=not args.no_track,
+        register=not args.no_track,
+        extra_labels=tuple(Path(p) for p in args.labels),
+        **({"data_dir": Path(args.data_dir)} if args.data_dir else {}),
+    )
+    result = train(config)
+    print(result.summary().round(3).to_string())
+    print(f"Artifact written to {result.artifact_dir}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from evaluation.heldout import evaluate_artifact
+
+    table = evaluate_artifact(args.model)
+    print(table.round(3).to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``ava`` command."""
+    from ava_model.artifact import default_artifact_dir
+
+    parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    score = sub.add_parser("score", help="score one prompt on one platform")
+    score.add_argument("prompt")
+    score.add_argument("--platform", required=True, help="platform id or alias, e.g. sora-2, 'Kling 1.6'")
+    score.add_argument("--json", action="store_true", help="print the report as JSON")
+    score.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
+    score.set_defaults(func=_score)
+    tr = sub.add_parser("train", help="train from ../shared/datasets and data/, log to MLflow, write the artifact")
+    tr.add_argument("--out", default=str(default_artifact_dir()), help="artifact folder (default: the packaged model)")
+    tr.add_argument("--data-dir", default=None, help="shared datasets folder (default: AVA_DATA_DIR or ../shared/datasets)")
+    tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
+    tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")
+    tr.set_defaults(func=_train)
+    ev = sub.add_parser("evaluate", help="held-out metrics of a model against the baselines")
+    ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
+    ev.set_defaults(func=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``ava`` command; AVA errors print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AvaError as exc:
+        print(f"ava: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

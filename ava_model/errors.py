@@ -1,0 +1,54 @@
+"""One error hierarchy for AVA; every message names the bad value and the valid choices."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class AvaError(Exception):
+    """Base class of every error AVA raises on purpose."""
+
+
+class InvalidPrompt(AvaError, ValueError):
+    """A prompt is not a non-empty string within the length limit."""
+
+
+class UnknownPlatform(AvaError, KeyError):
+    """A platform string matches no platform id or alias."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownMode(AvaError, KeyError):
+    """A failure-mode id is not in the taxonomy."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class RulesError(AvaError, ValueError):
+    """A rules file under data/rules is missing a field or holds a bad value."""
+
+
+class LabelValidationError(AvaError, ValueError):
+    """Labelled rows break the label schema; the message lists row numbers."""
+
+
+class DataSourceError(AvaError, ValueError):
+    """A benchmark file is missing or malformed."""
+
+
+class ArtifactError(AvaError):
+    """A model artifact cannot be found or read."""
+
+
+class ArtifactMismatch(ArtifactError):
+    """An artifact failed its checksum or was built with other library versions."""
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """Return ' Did you mean X?' for a close match among choices, else ''."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

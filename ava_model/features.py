@@ -1,0 +1,72 @@
+"""Model inputs: the prompt embedding plus a few cheap prompt-structure features.
+
+Training and prediction both build features here, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+STRUCTURE_FEATURES = (
+    "quoted_words",  # words inside quotation marks: spoken lines, sign text
+    "quoted_segments",  # how many quoted spans: speakers, signs
+    "requested_seconds",  # clip length asked for ("an 8-second clip")
+    "max_count",  # largest object count named ("seven balloons")
+    "prompt_words",  # prompt length
+)
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "twenty": 20, "dozen": 12, "hundred": 100,
+}
+_QUOTED = re.compile(
+    r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?:(?<=^)|(?<=[\s:(\[—-]))'([^']+?)'(?=[\s.,!?;:)\]—-]|$)"
+)
+_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|secs|second|seconds)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def quoted_spans(prompt: str) -> list[tuple[int, int]]:
+    """Return (start, end) character spans of the quoted parts of a prompt, quotes excluded."""
+    spans = []
+    for match in _QUOTED.finditer(prompt):
+        group = next(i for i in range(1, 5) if match.group(i) is not None)
+        spans.append(match.span(group))
+    return spans
+
+
+def structure_features(prompt: str) -> np.ndarray:
+    """Return the STRUCTURE_FEATURES of one prompt as raw counts (before scaling)."""
+    spans = quoted_spans(prompt)
+    quoted_words = sum(len(prompt[a:b].split()) for a, b in spans)
+    seconds = [float(s) for s in _SECONDS.findall(prompt)]
+    unquoted = prompt
+    for a, b in reversed(spans):  # numbers inside a spoken line or a sign are not counts
+        unquoted = unquoted[:a] + " " + unquoted[b:]
+    without_durations = _SECONDS.sub(" ", unquoted)
+    counts = []
+    for token in _NUMBER.findall(without_durations):
+        value = int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
+        if value < 1000:  # years and resolutions are not object counts
+            counts.append(value)
+    return np.array(
+        [quoted_words, len(spans), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
+        dtype=np.float32,
+    )
+
+
+def structure_matrix(prompts: list[str]) -> np.ndarray:
+    """Return an (n, len(STRUCTURE_FEATURES)) array of log1p-scaled structure features."""
+    if not prompts:
+        return np.zeros((0, len(STRUCTURE_FEATURES)), dtype=np.float32)
+    return np.log1p(np.stack([structure_features(p) for p in prompts]))
+
+
+def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
+    """Return the model input matrix: embeddings next to structure features."""
+    if len(embeddings) != len(prompts):
+        raise ValueError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
+    return np.hstack([embeddings.astype(np.float32), structure_matrix(prompts)])

@@ -1,0 +1,95 @@
+"""The label schema: one row per (prompt, platform, failure mode), validated with row numbers.
+
+``platform == "any"`` marks a prompt-level label (the prompt exercises the mode, from
+a benchmark tag or an authored rule). A real platform id marks an outcome label: a
+generated video on that platform did (1) or did not (0) show the failure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ava_model.errors import LabelValidationError, UnknownPlatform
+from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REQUIRED_COLUMNS = ("prompt", "platform", "mode", "label", "source", "weight", "labelled_at")
+OPTIONAL_COLUMNS = ("generation_id", "duration_s", "at_second", "note", "group")
+LABEL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_MAX_ERRORS = 10
+
+
+def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: str = "labels") -> pd.DataFrame:
+    """Return a clean copy of labelled rows, or raise LabelValidationError listing bad rows.
+
+    Platforms are canonicalised (aliases accepted); row numbers in errors count data
+    rows from 1, as a spreadsheet would show them below the header.
+    """
+    import pandas as pd
+
+    rules = rules or load_rules()
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise LabelValidationError(
+            f"{origin}: missing columns {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}."
+        )
+    df = frame.copy().reset_index(drop=True)
+    for col in OPTIONAL_COLUMNS:
+        if col not in df.columns:
+            df[col] = None
+    errors: list[str] = []
+
+    def bad(i: int, field: str, message: str) -> None:
+        errors.append(f"row {i + 1}, field {field!r}: {message}")
+
+    prompts = df["prompt"]
+    for i, p in enumerate(prompts):
+        if not isinstance(p, str) or not p.strip():
+            bad(i, "prompt", f"must be a non-empty string, got {p!r}")
+        elif len(p) > rules.thresholds.max_prompt_chars:
+            bad(i, "prompt", f"{len(p)} characters, over the limit of {rules.thresholds.max_prompt_chars}")
+    platforms = []
+    for i, p in enumerate(df["platform"]):
+        if isinstance(p, str) and p.strip().lower() == ANY_PLATFORM:
+            platforms.append(ANY_PLATFORM)
+            continue
+        try:
+            platforms.append(rules.platform(p).id)
+        except UnknownPlatform as exc:
+            platforms.append(p)
+            bad(i, "platform", f"{exc} (or {ANY_PLATFORM!r} for a prompt-level label)")
+    df["platform"] = platforms
+    for i, m in enumerate(df["mode"]):
+        if m not in rules.mode_ids:
+            bad(i, "mode", f"unknown mode {m!r}; valid: {', '.join(rules.mode_ids)}")
+    labels = pd.to_numeric(df["label"], errors="coerce")
+    for i, (raw, v) in enumerate(zip(df["label"], labels)):
+        if pd.isna(v) or not 0 <= v <= 1:
+            bad(i, "label", f"must be 0, 1 or a probability in [0, 1], got {raw!r}")
+    df["label"] = labels.astype(float)
+    weights = pd.to_numeric(df["weight"], errors="coerce")
+    for i, (raw, v) in enumerate(zip(df["weight"], weights)):
+        if pd.isna(v) or v <= 0:
+            bad(i, "weight", f"must be a positive number, got {raw!r}")
+    df["weight"] = weights.astype(float)
+    for i, s in enumerate(df["source"]):
+        if not isinstance(s, str) or not s.strip():
+            bad(i, "source", f"must name where the label came from, got {s!r}")
+    stamps = pd.to_datetime(df["labelled_at"], errors="coerce", utc=True, format="mixed")
+    for i, (raw, v) in enumerate(zip(df["labelled_at"], stamps)):
+        if pd.isna(v):
+            bad(i, "labelled_at", f"must be an ISO date or timestamp, got {raw!r}")
+    df["labelled_at"] = stamps
+    for col in ("duration_s", "at_second"):
+        values = pd.to_numeric(df[col], errors="coerce")
+        for i, (raw, v) in enumerate(zip(df[col], values)):
+            if raw is not None and not pd.isna(raw) and (pd.isna(v) or v < 0):
+                bad(i, col, f"must be a non-negative number of seconds, got {raw!r}")
+        df[col] = values
+    if errors:
+        more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
+        raise LabelValidationError(f"{origin}: {len(errors)} invalid rows{more}:\n  " + "\n  ".join(errors[:_MAX_ERRORS]))
+    df["prompt"] = df["prompt"].str.strip()
+    return df[list(LABEL_COLUMNS)]

@@ -1,0 +1,19 @@
+"""The AVA model as an ``mlflow.pyfunc`` model, so a registry version can be served by MLflow."""
+
+from __future__ import annotations
+
+import mlflow.pyfunc
+
+
+class AvaPyfunc(mlflow.pyfunc.PythonModel):
+    """Input: a DataFrame with ``prompt`` and ``platform`` columns. Output: one risk column per mode."""
+
+    def load_context(self, context) -> None:  # noqa: D401 - MLflow hook
+        from ava_model.api import load
+
+        self.predictor = load(context.artifacts["ava"])
+
+    def predict(self, context, model_input, params=None):
+        """Return a DataFrame of failure probabilities, one row per input row."""
+        frame = model_input
+        return self.predictor.predict_proba(list(frame["prompt"]), list(frame["platform"]))

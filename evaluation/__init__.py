@@ -1,0 +1,1 @@
+"""Evaluating AVA: metrics, calibration pictures, held-out reports."""

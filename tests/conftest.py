@@ -1,0 +1,73 @@
+"""Shared fixtures: the real embedder (session-scoped, cached), a small trained model, shared-data access."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from training.paths import authored_dir, cache_dir, shared_data_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared benchmark datasets; tests that need them skip when they are absent."""
+    path = shared_data_dir()
+    if not (path / "vbench2").is_dir():
+        pytest.skip(f"shared benchmark data not found at {path} (set AVA_DATA_DIR to ../shared/datasets)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def rules():
+    from ava_model.rules import load_rules
+
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2 embedder with the repository's on-disk embedding cache."""
+    from ava_model.embedding import Embedder
+
+    return Embedder(cache_dir=cache_dir() / "embeddings")
+
+
+@pytest.fixture(scope="session")
+def small_training(tmp_path_factory, embedder):
+    """A model trained once per session on the authored labels only (no shared data needed)."""
+    from training.config import TrainConfig
+    from training.trainer import train
+
+    out = tmp_path_factory.mktemp("small-model")
+    config = TrainConfig(
+        authored_dir=authored_dir(),
+        sources=(),
+        published_rates=False,
+        out_dir=out,
+        cache_dir=cache_dir() / "embeddings",
+        c_grid=(0.2,),
+        cv_folds=3,
+        track=False,
+        register=False,
+    )
+    return train(config)
+
+
+@pytest.fixture(scope="session")
+def small_predictor(small_training):
+    from ava_model.api import load
+
+    return load(small_training.artifact_dir)
+
+
+@pytest.fixture(scope="session")
+def shipped_predictor():
+    """The default model shipped in the package."""
+    from ava_model.api import load
+
+    return load()

@@ -1,0 +1,38 @@
+"""Prompt-structure features count what they say they count."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ava_model.features import STRUCTURE_FEATURES, build_features, quoted_spans, structure_features, structure_matrix
+
+
+def _feature(prompt: str, name: str) -> float:
+    return float(structure_features(prompt)[STRUCTURE_FEATURES.index(name)])
+
+
+def test_quoted_speech_is_counted_and_apostrophes_are_not():
+    prompt = "A chef says 'we close at nine tonight, so order now' while the dog's tail wags"
+    assert _feature(prompt, "quoted_words") == 8
+    assert _feature(prompt, "quoted_segments") == 1
+    assert _feature("The dog's owner isn't home", "quoted_segments") == 0
+    assert len(quoted_spans('He shouts "Run!" and she answers "Where?"')) == 2
+
+
+def test_counts_and_durations():
+    assert _feature("Seven red balloons and 3 cats", "max_count") == 7
+    assert _feature("an 8-second clip of a beach", "requested_seconds") == 8
+    assert _feature("an 8-second clip of a beach", "max_count") == 0  # a duration is not a count
+    assert _feature("A sign reads 'OPEN 24 HOURS'", "max_count") == 0  # nor a number on a sign
+    assert _feature("shot in 1080p in 2024", "max_count") == 0
+
+
+def test_feature_matrix_shape_and_scaling():
+    prompts = ["a cat", "two dogs say 'hello there friend'"]
+    emb = np.ones((2, 4), dtype=np.float32)
+    X = build_features(emb, prompts)
+    assert X.shape == (2, 4 + len(STRUCTURE_FEATURES))
+    np.testing.assert_allclose(structure_matrix(prompts), np.log1p([structure_features(p) for p in prompts]))
+    with pytest.raises(ValueError, match="2 embeddings for 1 prompts"):
+        build_features(emb, ["a cat"])

@@ -1,0 +1,102 @@
+"""Taxonomy, platforms and thresholds are data; loading validates them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ava_model.errors import RulesError, UnknownMode, UnknownPlatform
+from ava_model.rules import load_rules, rules_dir
+
+REQUIRED_MODES = (
+    "lip_sync", "anatomy", "physics", "object_count", "text_rendering",
+    "identity_drift", "camera_motion", "composition", "vanishing_subject",
+)
+REQUIRED_PLATFORMS = (
+    "sora-2", "veo-3", "runway-gen-4", "kling", "pika", "luma", "hailuo", "wan", "hunyuanvideo", "cogvideox",
+)
+
+
+def test_taxonomy_has_required_modes_with_every_field(rules):
+    assert set(REQUIRED_MODES) <= set(rules.mode_ids)
+    lip = rules.mode("lip_sync")
+    assert lip.name == "Audio-Visual Lip Sync & Phoneme Alignment Failure"
+    assert lip.needs_audio and not rules.mode("anatomy").needs_audio
+    for mode in rules.modes:
+        assert mode.technical_term and mode.symptoms and mode.risk_factors and mode.prevention
+
+
+def test_platforms_resolve_ids_and_aliases(rules):
+    assert set(REQUIRED_PLATFORMS) <= set(rules.platform_ids)
+    assert rules.platform("Sora 2").id == "sora-2"
+    assert rules.platform("Kling 1.6").id == "kling"
+    assert rules.platform("Gen-2 (Runway)").id == "runway-gen-2"
+    assert rules.platform("OpenAI Sora").id == "sora"
+    assert rules.platform("  VEO-3 ").id == "veo-3"
+
+
+def test_unknown_platform_lists_valid_ids_and_a_close_match(rules):
+    with pytest.raises(UnknownPlatform) as err:
+        rules.platform("klling")
+    message = str(err.value)
+    assert "'klling'" in message and "Did you mean 'kling'" in message
+    assert all(pid in message for pid in REQUIRED_PLATFORMS)
+
+
+def test_unknown_mode_names_valid_modes(rules):
+    with pytest.raises(UnknownMode, match="lip_sync"):
+        rules.mode("lipsync")
+
+
+def test_thresholds_give_lights(rules):
+    t = rules.thresholds
+    assert t.light(0.0) == "green"
+    assert t.light(t.yellow) == "yellow"
+    assert t.light(t.red) == "red"
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(rules_dir(), target)
+    return target
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+def test_missing_field_is_named(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "failure_modes.yaml", lambda d: d["modes"][1].pop("technical_term"))
+    with pytest.raises(RulesError, match="anatomy.*technical_term"):
+        load_rules(folder)
+
+
+def test_shared_alias_is_refused(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "platforms.yaml", lambda d: d["platforms"][1]["aliases"].append("Sora 2"))
+    with pytest.raises(RulesError, match="alias"):
+        load_rules(folder)
+
+
+def test_bad_generation_and_prior_are_refused(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "platforms.yaml", lambda d: d["platforms"][0].update(generation="futuristic"))
+    with pytest.raises(RulesError, match="futuristic"):
+        load_rules(folder)
+    folder = _copy_rules(tmp_path / "b")
+    _edit(folder / "platform_priors.yaml", lambda d: d["by_generation"]["current"].update(physics=1.7))
+    with pytest.raises(RulesError, match="physics"):
+        load_rules(folder)
+
+
+def test_thresholds_must_be_ordered(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "thresholds.yaml", lambda d: d.update(yellow=0.8, red=0.4))
+    with pytest.raises(RulesError, match="yellow"):
+        load_rules(folder)

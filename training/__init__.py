@@ -1,0 +1,1 @@
+"""Training AVA: import labelled data, build targets, fit calibrated heads, track runs."""

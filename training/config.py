@@ -1,0 +1,66 @@
+"""TrainConfig: every knob of a training run, in one dataclass the CLI fills from flags."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from training.paths import authored_dir, cache_dir, shared_data_dir
+
+BENCHMARK_SOURCES = ("vbench2", "vbench", "t2v_compbench")
+
+
+@dataclass
+class TrainConfig:
+    """Configuration of one training run.
+
+    Attributes
+    ----------
+    data_dir: shared benchmark datasets (``AVA_DATA_DIR``).
+    authored_dir: authored label files (``data/authored``).
+    extra_labels: further label files (CSV/JSONL outcome or prompt-level rows).
+    sources: benchmark suites to import.
+    published_rates: use the published per-model rates as platform-factor evidence.
+    out_dir: where the artifact, manifest and model card are written.
+    cache_dir: embedding cache.
+    embedder: embedder name (``None``: ``AVA_EMBEDDER`` or the offline default).
+    test_fraction: share of prompt groups held out (decided by a stable hash).
+    near_duplicate_threshold: cosine above which two prompts share a group.
+    calibration: 'sigmoid' or 'isotonic'.
+    c_grid: inverse regularisation strengths tried by group CV on the training split.
+    cv_folds: group folds for C selection and calibration.
+    seed: randomness of fold assignment.
+    track: log the run to MLflow; register: register the model and gate the champion alias.
+    model_name: registered model name.
+    """
+
+    data_dir: Path = field(default_factory=shared_data_dir)
+    authored_dir: Path = field(default_factory=authored_dir)
+    extra_labels: tuple[Path, ...] = ()
+    sources: tuple[str, ...] = BENCHMARK_SOURCES
+    published_rates: bool = True
+    out_dir: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: cache_dir() / "embeddings")
+    embedder: str | None = None
+    test_fraction: float = 0.2
+    near_duplicate_threshold: float = 0.9
+    calibration: str = "sigmoid"
+    c_grid: tuple[float, ...] = (0.05, 0.2, 1.0)
+    cv_folds: int = 5
+    seed: int = 0
+    track: bool = True
+    register: bool = True
+    model_name: str = "ava"
+
+    def __post_init__(self) -> None:
+        if self.calibration not in ("sigmoid", "isotonic"):
+            raise ValueError(f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}.")
+        if not 0 < self.test_fraction < 1:
+            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}.")
+        unknown = [s for s in self.sources if s not in BENCHMARK_SOURCES]
+        if unknown:
+            raise ValueError(f"Unknown sources {unknown}; valid: {', '.join(BENCHMARK_SOURCES)}.")
+
+    def to_params(self) -> dict[str, str]:
+        """Return the configuration as flat strings (MLflow parameters)."""
+        return {k: str(v) for k, v in asdict(self).items()}

@@ -1,0 +1,113 @@
+"""The model card: a markdown page per artifact, rendered from the training result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ava_model.rules import Rules
+
+if TYPE_CHECKING:
+    from training.trainer import TrainResult
+
+TEMPLATE = """# AVA model card
+
+Trained {trained_at} · embedder `{embedder}` · rules `{rules_version}` · data digest `{digest}`
+
+## What it predicts
+For a prompt and a platform, per failure mode: P(failure shows up) = P(prompt exercises the mode) x P(platform fails the mode | exercised).
+The first factor is a calibrated classifier per mode (standardised sentence embedding + {n_structure} prompt-structure features,
+logistic regression, {calibration} calibration fitted on held-out group folds). The second is a per-platform table (see below).
+
+## Data
+| source | prompts / rows | licence |
+|---|---|---|
+{sources}
+
+Split: {n_train} training prompts, {n_test} held-out prompts; near-duplicates (cosine >= {near_dup}) share a group and a side.
+The held-out split is decided by a hash of each group, so it stays held out across retraining.
+
+## Held-out metrics (prompt exercises mode), per mode
+Labels are the benchmark tags and authored labels of held-out prompts; weights as in the label rows
+(implicit negatives count {implicit}). Baselines are trained on the same split.
+
+{table}
+
+Mean over modes:
+
+{summary}
+
+## Where each mode's numbers come from
+{provenance}
+
+## Platform factors
+P(platform fails mode | exercised) starts from a prior by model generation (data/rules/platform_priors.yaml: authored
+expert guesses, not measurements) and moves towards published rates (VideoPhy / VideoPhy-2: physics, interaction)
+and towards real outcome labels as users report them. A platform without native audio has lip-sync factor 0.
+Published rates measured older model versions; the current families inherit none of them unless the rate names them.
+
+{factors}
+
+## Known limits
+- No public per-video outcome labels were available: the platform factor for every mode but physics (and weakly
+  interaction) is a prior, so the *ranking* of prompts is learned from data but the *level* of risk on a given
+  platform is an informed guess until user outcome labels arrive.
+- lip_sync and text_rendering rest only on authored prompts ({authored_n} prompts written by the AVA team),
+  so their held-out metrics measure agreement with the labelling rules, not with real generations.
+- T2V-CompBench states no licence; it is used here for research/evaluation, as its SOURCE.md says.
+- English prompts only; the embedder is all-MiniLM-L6-v2 (256-token window).
+"""
+
+
+def _markdown_table(frame) -> str:
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = [
+        "| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def render_model_card(result: TrainResult, rules: Rules) -> str:
+    """Return the markdown model card of a training result."""
+    from ava_model.features import STRUCTURE_FEATURES
+
+    m = result.manifest
+    table = result.metrics.pivot(index="mode", columns="predictor", values=["roc_auc", "brier", "ece"])
+    table.columns = [f"{metric} {pred}" for metric, pred in table.columns]
+    table = table.reindex(list(result.model.modes)).reset_index()
+    summary = result.summary().reset_index()
+    sources_with_labels = result.data.rows.groupby("mode")["source"].apply(
+        lambda s: ", ".join(sorted(set(s[result.data.rows.loc[s.index, "label"] >= 0.5])))
+    )
+    provenance = "\n".join(
+        f"- `{mode}`: positives from {sources_with_labels.get(mode, 'none') or 'none'}" for mode in result.model.modes
+    )
+    factor_rows = [
+        f"| {pid} | " + " | ".join(f"{result.model.factors[pid][mode].rate:.2f}" for mode in result.model.modes) + " |"
+        for pid in rules.platform_ids
+    ]
+    factors = "\n".join(
+        ["| platform | " + " | ".join(result.model.modes) + " |", "|---|" + "---|" * len(result.model.modes), *factor_rows]
+    )
+    sources = "\n".join(
+        f"| {name} | {count} | {result.data.licences.get(name, '')} |" for name, count in result.data.source_counts.items()
+    )
+    return TEMPLATE.format(
+        trained_at=m["trained_at"],
+        embedder=m["embedder"],
+        rules_version=m["rules_version"],
+        digest=m["data_digest"][:16],
+        n_structure=len(STRUCTURE_FEATURES),
+        calibration=m["config"]["calibration"],
+        sources=sources,
+        n_train=m["n_train"],
+        n_test=m["n_test"],
+        near_dup=m["config"]["near_duplicate_threshold"],
+        implicit=rules.benchmark_mappings.get("implicit_negative_weight"),
+        table=_markdown_table(table),
+        summary=_markdown_table(summary),
+        provenance=provenance,
+        factors=factors,
+        authored_n=result.data.source_counts.get("authored", 0),
+    )

@@ -1,0 +1,106 @@
+"""Log a training run to MLflow, register the model and give it the champion alias if it passes the gate.
+
+Tracking is an edge concern: the trainer returns plain results and this module logs them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ava_model.registry import tracking_uri
+from training.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from training.config import TrainConfig
+    from training.trainer import TrainResult
+
+EXPERIMENT = "ava"
+
+
+def load_gate(path: Path | None = None) -> dict[str, Any]:
+    """Return the quality-gate rules (data/rules/quality_gate.yaml)."""
+    import yaml
+
+    path = path or REPO_ROOT / "data" / "rules" / "quality_gate.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def gate_verdict(result: TrainResult, gate: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Return (passed, reasons) of a training result against the quality gate."""
+    summary = result.summary()
+    reasons = []
+    auc = float(summary.loc["ava", "roc_auc"])
+    ece = float(summary.loc["ava", "ece"])
+    if auc < gate["min_mean_roc_auc"]:
+        reasons.append(f"mean ROC AUC {auc:.3f} < {gate['min_mean_roc_auc']}")
+    if ece > gate["max_mean_ece"]:
+        reasons.append(f"mean ECE {ece:.3f} > {gate['max_mean_ece']}")
+    brier = result.metrics.pivot(index="mode", columns="predictor", values="brier")
+    worse = brier[brier["ava"] > brier["base_rate"] + gate["max_mode_brier_over_base_rate"]]
+    reasons += [f"{mode}: Brier {row.ava:.3f} worse than base rate {row.base_rate:.3f}" for mode, row in worse.iterrows()]
+    return not reasons, reasons
+
+
+def _experiment_id(mlflow) -> str:
+    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = (REPO_ROOT / "mlartifacts").as_uri() if tracking_uri().startswith("sqlite:") else None
+    return mlflow.create_experiment(EXPERIMENT, artifact_location=location)
+
+
+def log_training_run(result: TrainResult, config: TrainConfig) -> None:
+    """Log params, sources, digest, metrics, plots, card and model; register and gate it. Fills run_id/version."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from ava_model.pyfunc import AvaPyfunc
+    from evaluation.plots import reliability_diagram
+
+    mlflow.set_tracking_uri(tracking_uri())
+    passed, reasons = gate_verdict(result, load_gate())
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow)) as run:
+        mlflow.log_params(config.to_params())
+        mlflow.log_params({f"rows.{k}": v for k, v in result.data.source_counts.items()})
+        mlflow.set_tags({"data_digest": result.manifest["data_digest"], "rules_version": result.manifest["rules_version"],
+                         "gate": "passed" if passed else "failed: " + "; ".join(reasons)[:4000]})
+        mlflow.log_metrics({k.replace("@", "_"): v for k, v in result.manifest["metrics"].items() if v == v})
+        summary = result.summary()
+        mlflow.log_metrics({f"mean.{p}.{m}": float(summary.loc[p, m]) for p in summary.index for m in summary.columns})
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            curves = {
+                mode: (result.heldout.labels[mode], result.heldout.predictions[mode]["ava"], result.heldout.weights[mode])
+                for mode in result.model.modes
+            }
+            reliability_diagram(curves, tmp / "reliability.png")
+            (tmp / "MODEL_CARD.md").write_text(result.card, encoding="utf-8")
+            (tmp / "heldout_metrics.csv").write_text(result.metrics.to_csv(index=False), encoding="utf-8")
+            mlflow.log_artifacts(str(tmp))
+            artifact_dir = result.artifact_dir
+            if artifact_dir is None:
+                from ava_model.artifact import save_artifact
+
+                artifact_dir = save_artifact(result.model, tmp / "ava", result.manifest, result.card)
+            mlflow.pyfunc.log_model(
+                name="model",
+                python_model=AvaPyfunc(),
+                artifacts={"ava": str(artifact_dir)},
+                pip_requirements=[f"ava-model=={result.manifest.get('libraries', {}).get('ava-model', '0.1.0')}"],
+            )
+        result.run_id = run.info.run_id
+    if config.register:
+        version = mlflow.register_model(f"runs:/{result.run_id}/model", config.model_name)
+        result.model_version = str(version.version)
+        client = MlflowClient()
+        if passed:
+            client.set_registered_model_alias(config.model_name, "champion", version.version)
+            result.promoted = True
+        print(
+            f"Registered {config.model_name} version {version.version}: "
+            + ("passed the quality gate, alias 'champion' set." if passed else "gate failed: " + "; ".join(reasons))
+        )
+    (Path(tempfile.gettempdir()) / "ava-last-run.json").write_text(json.dumps({"run_id": result.run_id}))

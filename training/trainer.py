@@ -1,0 +1,144 @@
+"""Train AVA end to end: data -> embeddings -> group split -> calibrated heads -> held-out metrics -> artifact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ava_model.artifact import read_manifest, save_artifact
+from ava_model.embedding import Embedder
+from ava_model.features import build_features
+from ava_model.model import AvaModel
+from ava_model.platform_factors import fit_platform_factors
+from ava_model.rules import Rules, load_rules
+from evaluation.metrics import binary_metrics
+from training.baselines import base_rate_predictions, tfidf_predictions
+from training.config import TrainConfig
+from training.data import TrainingData, load_training_data
+from training.dataset import LabelMatrix, build_label_matrix, data_digest
+from training.fit import fit_heads
+from training.splits import group_keys, holdout_mask, near_duplicate_groups
+
+PREDICTORS = ("ava", "tfidf_lr", "base_rate")
+
+
+@dataclass
+class HeldOut:
+    """Held-out labels and every predictor's probabilities, per mode."""
+
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    predictions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    model: AvaModel
+    metrics: pd.DataFrame
+    manifest: dict[str, Any]
+    card: str
+    data: TrainingData
+    matrix: LabelMatrix
+    test_mask: np.ndarray
+    heldout: HeldOut
+    artifact_dir: Path | None = None
+    run_id: str | None = None
+    model_version: str | None = None
+    promoted: bool = False
+
+    def summary(self) -> pd.DataFrame:
+        """Return mean metrics across modes per predictor."""
+        return self.metrics.groupby("predictor")[["roc_auc", "pr_auc", "brier", "log_loss", "ece"]].mean()
+
+
+def heldout_metrics(heldout: HeldOut) -> pd.DataFrame:
+    """Return one row per (mode, predictor) with every metric on the held-out split."""
+    records = []
+    for mode, by_predictor in heldout.predictions.items():
+        for name, p in by_predictor.items():
+            m = binary_metrics(heldout.labels[mode], p, heldout.weights[mode])
+            records.append({"mode": mode, "predictor": name, **m.to_dict()})
+    return pd.DataFrame(records)
+
+
+def _predict_heldout(model: AvaModel, X: np.ndarray, matrix: LabelMatrix, train: np.ndarray, test: np.ndarray) -> HeldOut:
+    heldout = HeldOut()
+    exercise = model.exercise_proba(X[test])
+    prompts = list(matrix.prompts)
+    for j, mode in enumerate(matrix.modes):
+        tr = train[matrix.weights[train, j] > 0]
+        te_mask = matrix.weights[test, j] > 0
+        te = test[te_mask]
+        y_tr = (matrix.labels[tr, j] >= 0.5).astype(int)
+        heldout.labels[mode] = (matrix.labels[te, j] >= 0.5).astype(int)
+        heldout.weights[mode] = matrix.weights[te, j]
+        heldout.predictions[mode] = {
+            "ava": exercise[te_mask, j],
+            "tfidf_lr": tfidf_predictions([prompts[i] for i in tr], y_tr, matrix.weights[tr, j], [prompts[i] for i in te]),
+            "base_rate": base_rate_predictions(y_tr, matrix.weights[tr, j], len(te)),
+        }
+    return heldout
+
+
+def train(config: TrainConfig | None = None, rules: Rules | None = None) -> TrainResult:
+    """Run a whole training job and return its TrainResult (artifact written if config.out_dir)."""
+    config = config or TrainConfig()
+    rules = rules or load_rules()
+    data = load_training_data(
+        config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels, config.published_rates
+    )
+    matrix = build_label_matrix(data.rows, rules.mode_ids)
+    embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
+    print(f"Embedding {len(matrix)} prompts with {embedder.name} (cached vectors are reused)...", flush=True)
+    embeddings = embedder.encode(list(matrix.prompts), show_progress=True)
+    X = build_features(embeddings, list(matrix.prompts))
+    groups = near_duplicate_groups(list(matrix.prompts), embeddings, config.near_duplicate_threshold)
+    test_mask = holdout_mask(group_keys(list(matrix.prompts), groups), config.test_fraction)
+    train_idx, test_idx = np.nonzero(~test_mask)[0], np.nonzero(test_mask)[0]
+    print(f"Split: {len(train_idx)} training prompts, {len(test_idx)} held out ({len(np.unique(groups))} groups).")
+    heads, chosen_c = fit_heads(
+        X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx], matrix.modes,
+        c_grid=config.c_grid, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
+    )
+    factors = fit_platform_factors(rules, list(data.evidence))
+    digest = data_digest(data.rows)
+    model = AvaModel(matrix.modes, heads, factors, embedder.name, {})
+    heldout = _predict_heldout(model, X, matrix, train_idx, test_idx)
+    metrics = heldout_metrics(heldout)
+    manifest = {
+        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "embedder": embedder.name,
+        "rules_version": rules.version,
+        "data_digest": digest,
+        "modes": list(matrix.modes),
+        "sources": data.source_counts,
+        "n_train": int(len(train_idx)),
+        "n_test": int(len(test_idx)),
+        "chosen_c": chosen_c,
+        "config": config.to_params(),
+        "metrics": {
+            f"{r.mode}.{r.predictor}.{k}": float(getattr(r, k))
+            for r in metrics.itertuples()
+            for k in ("roc_auc", "pr_auc", "brier", "log_loss", "ece")
+        },
+    }
+    model.metadata = {k: manifest[k] for k in ("trained_at", "rules_version", "data_digest", "embedder")}
+    from training.model_card import render_model_card
+
+    result = TrainResult(model, metrics, manifest, "", data, matrix, test_mask, heldout)
+    result.card = render_model_card(result, rules)
+    if config.out_dir is not None:
+        result.artifact_dir = save_artifact(model, config.out_dir, manifest, result.card)
+        result.manifest = read_manifest(result.artifact_dir)
+    if config.track:
+        from training.tracking import log_training_run
+
+        log_training_run(result, config)
+    return result
