@@ -1,12 +1,27 @@
-"""The per-mode classifier: standardised features into logistic regression, calibrated on held-out folds."""
+"""Per-mode classifiers over :func:`ava_model.features.build_features`, and their calibration wrapper.
+
+Two families, chosen per mode by group cross-validation on the training split:
+logistic regression on standardised features, and an RBF support-vector machine
+on the embedding with down-weighted structure features.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+HEAD_FAMILIES = ("logreg", "svm")
 
-class ScaledLogisticRegression(ClassifierMixin, BaseEstimator):
+
+class _MarginClassifier(ClassifierMixin, BaseEstimator):
+    """Shared predict() for heads that expose a decision_function."""
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Return the predicted class of each row (margin above 0: classes_[1])."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+class ScaledLogisticRegression(_MarginClassifier):
     """Standardise features, then logistic regression; accepts sample_weight in fit.
 
     A Pipeline would hide ``sample_weight`` from CalibratedClassifierCV, which then
@@ -34,13 +49,74 @@ class ScaledLogisticRegression(ClassifierMixin, BaseEstimator):
         """Return the logit of each row."""
         return self.model_.decision_function((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_)
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Return an (n, 2) array of class probabilities (uncalibrated)."""
-        return self.model_.predict_proba((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_)
+
+class RBFSupportVectorHead(_MarginClassifier):
+    """RBF-kernel SVM on [embedding, structure_weight x standardised structure features].
+
+    Only what prediction needs is kept (support vectors as float32, dual coefficients,
+    intercept), so eleven heads stay a few megabytes.
+
+    Parameters
+    ----------
+    C: SVM regularisation.
+    n_structure: how many trailing columns are structure features.
+    structure_weight: their scale relative to the unit-norm embedding.
+    """
+
+    def __init__(self, C: float = 4.0, n_structure: int = 5, structure_weight: float = 0.1):
+        self.C = C
+        self.n_structure = n_structure
+        self.structure_weight = structure_weight
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        k = self.n_structure
+        if k == 0:
+            return X
+        structure = (X[:, -k:] - self.mean_) / self.scale_ * self.structure_weight
+        return np.hstack([X[:, :-k], structure])
+
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> RBFSupportVectorHead:
+        """Fit the SVM; return self."""
+        from sklearn.svm import SVC
+
+        X = np.asarray(X, dtype=np.float64)
+        k = self.n_structure
+        self.mean_ = X[:, -k:].mean(axis=0) if k else np.zeros(0)
+        self.scale_ = X[:, -k:].std(axis=0) if k else np.ones(0)
+        self.scale_[self.scale_ == 0] = 1.0
+        Z = self._inputs(X)
+        self.gamma_ = 1.0 / (Z.shape[1] * Z.var())  # sklearn's gamma='scale'
+        svc = SVC(C=self.C, kernel="rbf", gamma=self.gamma_).fit(Z, y, sample_weight=sample_weight)
+        self.support_vectors_ = svc.support_vectors_.astype(np.float32)
+        self.dual_coef_ = svc.dual_coef_.ravel().copy()
+        self.intercept_ = float(svc.intercept_[0])
+        self.classes_ = svc.classes_
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """Return the signed SVM margin of each row (positive: the failure mode)."""
+        Z = self._inputs(X)
+        sv = self.support_vectors_.astype(np.float64)
+        sq = (Z**2).sum(axis=1)[:, None] + (sv**2).sum(axis=1)[None, :] - 2.0 * Z @ sv.T
+        return np.exp(-self.gamma_ * np.maximum(sq, 0.0)) @ self.dual_coef_ + self.intercept_
 
 
-def make_calibrated_head(C: float, method: str, folds: list[tuple[np.ndarray, np.ndarray]]):
-    """Return an unfitted CalibratedClassifierCV over ScaledLogisticRegression with group folds."""
+def make_head(family: str, C: float, n_structure: int):
+    """Return an unfitted head of a family ('logreg' or 'svm')."""
+    if family == "logreg":
+        return ScaledLogisticRegression(C=C)
+    if family == "svm":
+        return RBFSupportVectorHead(C=C, n_structure=n_structure)
+    raise ValueError(f"Unknown head family {family!r}; valid: {', '.join(HEAD_FAMILIES)}.")
+
+
+def make_calibrated_head(family: str, C: float, n_structure: int, method: str, folds: list[tuple[np.ndarray, np.ndarray]]):
+    """Return an unfitted CalibratedClassifierCV: calibration fitted on out-of-fold scores of group folds.
+
+    ``ensemble=False``: one head refitted on all training rows, calibrated on the folds'
+    out-of-fold scores, so the artifact holds one head per mode, not one per fold.
+    """
     from sklearn.calibration import CalibratedClassifierCV
 
-    return CalibratedClassifierCV(ScaledLogisticRegression(C=C), method=method, cv=folds, ensemble=True)
+    return CalibratedClassifierCV(make_head(family, C, n_structure), method=method, cv=folds, ensemble=False)

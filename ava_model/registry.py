@@ -23,7 +23,7 @@ def download_model(uri: str) -> Path:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # MLflow raises many types; the user needs the URI and the store
         raise ArtifactError(f"Cannot fetch {uri!r} from the MLflow store {tracking_uri()}: {exc}") from exc
-    for candidate in (local / "artifacts" / "ava", local / "ava", local):
-        if (candidate / "manifest.json").is_file():
-            return candidate
+    manifests = sorted(local.rglob("manifest.json"))
+    if manifests:
+        return manifests[0].parent
     raise ArtifactError(f"{uri!r} holds no AVA artifact (no manifest.json under {local}).")

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+_SHOWN_FROM = 0.05  # terminal summary lists modes from this risk up
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
@@ -53,9 +54,12 @@ class RiskReport:
 
     def __str__(self) -> str:
         lines = [f"[{self.light.upper()}] {self.platform}: top risk {self.top_mode} {self.top_risk:.2f}", f"  {self.prompt}"]
-        for mode, risk in sorted(self.risks.items(), key=lambda kv: -kv[1]):
-            bar = "#" * round(risk * 20)
-            lines.append(f"  {mode:<18} {risk:5.2f} {bar}")
+        ranked = sorted(self.risks.items(), key=lambda kv: -kv[1])
+        shown = [(m, r) for m, r in ranked if r >= _SHOWN_FROM] or ranked[:1]
+        for mode, risk in shown:
+            lines.append(f"  {mode:<18} {risk:5.2f} {'#' * round(risk * 20)}")
+        if len(shown) < len(ranked):
+            lines.append(f"  ({len(ranked) - len(shown)} other modes below {_SHOWN_FROM:.2f})")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

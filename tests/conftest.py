@@ -50,7 +50,7 @@ def small_training(tmp_path_factory, embedder):
         published_rates=False,
         out_dir=out,
         cache_dir=cache_dir() / "embeddings",
-        c_grid=(0.2,),
+        head_candidates=(("svm", 4.0),),
         cv_folds=3,
         track=False,
         register=False,

@@ -27,8 +27,8 @@ class TrainConfig:
     test_fraction: share of prompt groups held out (decided by a stable hash).
     near_duplicate_threshold: cosine above which two prompts share a group.
     calibration: 'sigmoid' or 'isotonic'.
-    c_grid: inverse regularisation strengths tried by group CV on the training split.
-    cv_folds: group folds for C selection and calibration.
+    head_candidates: (family, C) pairs tried per mode by group CV on the training split.
+    cv_folds: group folds for head selection and calibration.
     seed: randomness of fold assignment.
     track: log the run to MLflow; register: register the model and gate the champion alias.
     model_name: registered model name.
@@ -45,7 +45,9 @@ class TrainConfig:
     test_fraction: float = 0.2
     near_duplicate_threshold: float = 0.9
     calibration: str = "sigmoid"
-    c_grid: tuple[float, ...] = (0.05, 0.2, 1.0)
+    head_candidates: tuple[tuple[str, float], ...] = (
+        ("logreg", 0.02), ("logreg", 0.1), ("svm", 1.0), ("svm", 4.0),
+    )
     cv_folds: int = 5
     seed: int = 0
     track: bool = True

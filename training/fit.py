@@ -1,27 +1,39 @@
-"""Fit the calibrated head of each mode on the training split."""
+"""Fit the calibrated head of each mode on the training split, choosing its family and C by group CV."""
 
 from __future__ import annotations
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from ava_model.heads import ScaledLogisticRegression, make_calibrated_head
+from ava_model.features import STRUCTURE_FEATURES
+from ava_model.heads import make_calibrated_head, make_head
 from training.splits import group_folds
 
+Candidate = tuple[str, float]
 
-def select_c(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, grid: tuple[float, ...], folds: int, seed: int) -> float:
-    """Return the C of the grid with the best out-of-fold weighted ROC AUC (group folds, training split only)."""
+
+def select_head(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray,
+    candidates: tuple[Candidate, ...], folds: int, seed: int,
+) -> tuple[Candidate, dict[str, float]]:
+    """Return the (family, C) with the best out-of-fold weighted ROC AUC, and every candidate's score.
+
+    Only the training split is used: the held-out split never informs a choice.
+    """
     from sklearn.metrics import roc_auc_score
 
-    if len(grid) == 1:
-        return grid[0]
-    scores = []
-    for c in grid:
+    if len(candidates) == 1:
+        return candidates[0], {}
+    splits = group_folds(groups, folds, seed)
+    scores = {}
+    for family, c in candidates:
         oof = np.zeros(len(y))
-        for train, valid in group_folds(groups, folds, seed):
-            oof[valid] = ScaledLogisticRegression(C=c).fit(X[train], y[train], w[train]).predict_proba(X[valid])[:, 1]
-        scores.append(roc_auc_score(y, oof, sample_weight=w))
-    return grid[int(np.argmax(scores))]
+        for train, valid in splits:
+            head = make_head(family, c, len(STRUCTURE_FEATURES)).fit(X[train], y[train], w[train])
+            oof[valid] = head.decision_function(X[valid])
+        scores[f"{family}:{c}"] = float(roc_auc_score(y, oof, sample_weight=w))
+    best = max(range(len(candidates)), key=lambda i: scores[f"{candidates[i][0]}:{candidates[i][1]}"])
+    return candidates[best], scores
 
 
 def fit_heads(
@@ -31,20 +43,20 @@ def fit_heads(
     groups: np.ndarray,
     modes: tuple[str, ...],
     *,
-    c_grid: tuple[float, ...],
+    candidates: tuple[Candidate, ...],
     folds: int,
     calibration: str,
     seed: int,
-) -> tuple[dict[str, object], dict[str, float]]:
-    """Return ({mode: fitted calibrated head}, {mode: chosen C}); rows of weight 0 are skipped per mode."""
+) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """Return ({mode: fitted calibrated head}, {mode: chosen head and CV scores}); weight-0 rows are skipped per mode."""
     heads, chosen = {}, {}
     for j, mode in enumerate(tqdm(modes, desc="training heads", unit="mode")):
         rows = np.nonzero(W[:, j] > 0)[0]
         y = (Y[rows, j] >= 0.5).astype(int)
         if len(np.unique(y)) < 2:
             raise ValueError(f"Mode {mode!r} has only one class in the training split; add labelled examples.")
-        c = select_c(X[rows], y, W[rows, j], groups[rows], c_grid, folds, seed)
-        head = make_calibrated_head(c, calibration, group_folds(groups[rows], folds, seed))
+        (family, c), scores = select_head(X[rows], y, W[rows, j], groups[rows], candidates, folds, seed)
+        head = make_calibrated_head(family, c, len(STRUCTURE_FEATURES), calibration, group_folds(groups[rows], folds, seed))
         heads[mode] = head.fit(X[rows], y, sample_weight=W[rows, j])
-        chosen[mode] = c
+        chosen[mode] = {"family": family, "C": c, "cv_roc_auc": scores}
     return heads, chosen

@@ -5,7 +5,6 @@ Tracking is an edge concern: the trainer returns plain results and this module l
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,10 @@ def _experiment_id(mlflow) -> str:
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
     if experiment is not None:
         return experiment.experiment_id
-    location = (REPO_ROOT / "mlartifacts").as_uri() if tracking_uri().startswith("sqlite:") else None
+    uri = tracking_uri()
+    location = None
+    if uri.startswith("sqlite:///"):  # artifacts beside the database file, not in the working directory
+        location = (Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlartifacts").as_uri()
     return mlflow.create_experiment(EXPERIMENT, artifact_location=location)
 
 
@@ -85,7 +87,7 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
                 from ava_model.artifact import save_artifact
 
                 artifact_dir = save_artifact(result.model, tmp / "ava", result.manifest, result.card)
-            mlflow.pyfunc.log_model(
+            model_info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=AvaPyfunc(),
                 artifacts={"ava": str(artifact_dir)},
@@ -93,7 +95,7 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
             )
         result.run_id = run.info.run_id
     if config.register:
-        version = mlflow.register_model(f"runs:/{result.run_id}/model", config.model_name)
+        version = mlflow.register_model(model_info.model_uri, config.model_name)
         result.model_version = str(version.version)
         client = MlflowClient()
         if passed:
@@ -103,4 +105,3 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
             f"Registered {config.model_name} version {version.version}: "
             + ("passed the quality gate, alias 'champion' set." if passed else "gate failed: " + "; ".join(reasons))
         )
-    (Path(tempfile.gettempdir()) / "ava-last-run.json").write_text(json.dumps({"run_id": result.run_id}))

@@ -103,9 +103,9 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     test_mask = holdout_mask(group_keys(list(matrix.prompts), groups), config.test_fraction)
     train_idx, test_idx = np.nonzero(~test_mask)[0], np.nonzero(test_mask)[0]
     print(f"Split: {len(train_idx)} training prompts, {len(test_idx)} held out ({len(np.unique(groups))} groups).")
-    heads, chosen_c = fit_heads(
+    heads, chosen = fit_heads(
         X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx], matrix.modes,
-        c_grid=config.c_grid, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
+        candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
     )
     factors = fit_platform_factors(rules, list(data.evidence))
     digest = data_digest(data.rows)
@@ -121,7 +121,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         "sources": data.source_counts,
         "n_train": int(len(train_idx)),
         "n_test": int(len(test_idx)),
-        "chosen_c": chosen_c,
+        "heads": chosen,
         "config": config.to_params(),
         "metrics": {
             f"{r.mode}.{r.predictor}.{k}": float(getattr(r, k))

@@ -1,0 +1,99 @@
+"""predict() and predict_proba(): numbers, shapes, and the error cases."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ava_model
+from ava_model.errors import InvalidPrompt, UnknownPlatform
+
+DIALOGUE = ("Two sisters argue at the kitchen table; one says 'You always do this, you never listen to a word I say "
+            "and then you act surprised' and the other shouts back, close-up, 10 seconds")
+
+
+def test_predict_returns_a_full_report(shipped_predictor, rules):
+    report = shipped_predictor.predict(DIALOGUE, "Sora 2")
+    assert report.platform == "sora-2"
+    assert set(report.risks) == set(rules.mode_ids)
+    assert all(0.0 <= r <= 1.0 for r in report.risks.values())
+    assert report.top_mode == max(report.risks, key=report.risks.get)
+    assert report.light == rules.thresholds.light(report.risks[report.top_mode])
+    assert json.loads(report.to_json())["risks"] == report.risks
+    assert "sora-2" in str(report) and "<table>" in report._repr_html_()
+
+
+def test_dialogue_is_lip_sync_risk_only_where_audio_is_generated(shipped_predictor):
+    sora = shipped_predictor.predict(DIALOGUE, "sora-2")
+    pika = shipped_predictor.predict(DIALOGUE, "pika")  # no native audio: cannot fail lip sync
+    calm = shipped_predictor.predict("A quiet forest at dawn, slow aerial shot over the trees", "sora-2")
+    assert sora.top_mode == "lip_sync" and sora.risks["lip_sync"] > 0.2
+    assert pika.risks["lip_sync"] == 0.0
+    assert calm.risks["lip_sync"] < sora.risks["lip_sync"] / 4
+
+
+def test_predict_proba_batches_and_matches_predict(shipped_predictor, rules):
+    prompts = [DIALOGUE, "Seven balloons float over a table", "A glass of milk spills on the floor"]
+    frame = shipped_predictor.predict_proba(prompts, ["sora-2", "pika", "Luma Dream Machine"])
+    assert isinstance(frame, pd.DataFrame) and frame.shape == (3, len(rules.mode_ids))
+    assert list(frame.columns) == list(rules.mode_ids)
+    assert ((frame >= 0) & (frame <= 1)).all().all()
+    single = shipped_predictor.predict(prompts[1], "pika")
+    np.testing.assert_allclose(frame.iloc[1].to_numpy(), [single.risks[m] for m in frame.columns], atol=1e-4)
+    one_platform = shipped_predictor.predict_proba(prompts, "veo-3")
+    assert one_platform.shape == (3, len(rules.mode_ids))
+
+
+def test_predict_proba_embeds_in_one_batch(shipped_predictor, monkeypatch):
+    calls = []
+    original = shipped_predictor.embedder.encode
+    monkeypatch.setattr(shipped_predictor.embedder, "encode", lambda t, **k: calls.append(len(t)) or original(t, **k))
+    shipped_predictor.predict_proba([f"prompt number {i} about a cat" for i in range(20)], "kling")
+    assert calls == [20]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [("", "empty"), ("   \n", "empty"), (None, "must be a string, got NoneType"), (42, "got int"),
+     ("x" * 5000, "5000 characters; the limit is")],
+)
+def test_bad_prompts_get_clear_errors(shipped_predictor, prompt, message):
+    with pytest.raises(InvalidPrompt, match=message):
+        shipped_predictor.predict(prompt, "sora-2")
+
+
+def test_bad_platforms_and_batches(shipped_predictor):
+    with pytest.raises(UnknownPlatform, match="Did you mean 'sora-2'"):
+        shipped_predictor.predict("a cat", "sora-22")
+    with pytest.raises(InvalidPrompt, match="position 1"):
+        shipped_predictor.predict_proba(["a cat", ""], "kling")
+    with pytest.raises(InvalidPrompt, match="2 prompts but 3 platforms"):
+        shipped_predictor.predict_proba(["a", "b"], ["kling", "pika", "luma"])
+    with pytest.raises(InvalidPrompt, match="No prompts"):
+        shipped_predictor.predict_proba([], "kling")
+
+
+def test_module_level_api_loads_once_across_threads(monkeypatch):
+    import ava_model.api as api
+
+    monkeypatch.setattr(api, "_default", None)
+    loads = []
+    real_load = api.load
+    monkeypatch.setattr(api, "load", lambda *a: loads.append(1) or real_load(*a))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(ava_model.predict("A cat naps", "kling"))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and len(results) == 4
+    assert len({r.risks["physics"] for r in results}) == 1
+
+
+def test_taxonomy_listing():
+    assert [m.id for m in ava_model.failure_modes()][:2] == ["lip_sync", "anatomy"]
+    assert "sora-2" in [p.id for p in ava_model.platforms()]

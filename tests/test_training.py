@@ -1,0 +1,50 @@
+"""A real training run on the shared benchmarks: MLflow run, registry version, champion alias."""
+
+from __future__ import annotations
+
+import pytest
+
+from training.config import TrainConfig
+from training.paths import authored_dir, cache_dir
+
+
+@pytest.mark.shared
+def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    from training.trainer import train
+
+    config = TrainConfig(
+        data_dir=shared_dir, authored_dir=authored_dir(), out_dir=tmp_path / "artifact",
+        cache_dir=cache_dir() / "embeddings", head_candidates=(("svm", 4.0),), cv_folds=3,
+    )
+    result = train(config)
+    summary = result.summary()
+    print(summary.round(3).to_string())
+    # the embedding classifier must beat TF-IDF + LR on mean ROC AUC, and the base rate on Brier
+    assert summary.loc["ava", "roc_auc"] > summary.loc["tfidf_lr", "roc_auc"]
+    assert summary.loc["ava", "brier"] < summary.loc["base_rate", "brier"]
+    assert result.manifest["sources"]["vbench2"] == 1013
+
+    mlflow.set_tracking_uri(uri)
+    run = mlflow.get_run(result.run_id)
+    assert run.data.params["rows.vbench2"] == "1013"
+    assert run.data.tags["data_digest"] == result.manifest["data_digest"]
+    assert "physics.ava.roc_auc" in run.data.metrics
+    artifacts = {a.path for a in MlflowClient().list_artifacts(result.run_id)}
+    assert {"reliability.png", "MODEL_CARD.md", "heldout_metrics.csv"} <= artifacts
+    assert result.model_version == "1" and result.promoted
+    version = MlflowClient().get_model_version_by_alias("ava", "champion")
+    assert str(version.version) == "1"
+
+    from ava_model.api import load
+
+    predictor = load("models:/ava@champion")
+    report = predictor.predict("A glass of red wine tips over and spills across a white tablecloth", "cogvideox")
+    assert report.risks["physics"] == pytest.approx(
+        load(result.artifact_dir).predict(report.prompt, "cogvideox").risks["physics"]
+    )
