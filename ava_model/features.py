@@ -10,7 +10,8 @@ import re
 import numpy as np
 
 STRUCTURE_FEATURES = (
-    "quoted_words",  # words inside quotation marks: spoken lines, sign text
+    "spoken_words",  # quoted words introduced as speech ("she says '...'")
+    "written_words",  # other quoted words: sign, caption or label text
     "quoted_segments",  # how many quoted spans: speakers, signs
     "requested_seconds",  # clip length asked for ("an 8-second clip")
     "max_count",  # largest object count named ("seven balloons")
@@ -24,6 +25,17 @@ _NUMBER_WORDS = {
 }
 _QUOTED = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?:(?<=^)|(?<=[\s:(\[—-]))'([^']+?)'(?=[\s.,!?;:)\]—-]|$)"
+)
+# What comes just before a quote tells speech from writing; writing wins ("a sign that says 'OPEN'").
+_SPEECH_CUE = re.compile(
+    r"\b(says?|said|saying|asks?|asked|shouts?|yells?|whispers?|tells?|replies|repl(y|ies)|sings?|sang|"
+    r"announces?|exclaims?|mutters?|screams?|calls? out|speaks?|line|dialogue|voice)\b|:\s*$",
+    re.IGNORECASE,
+)
+_WRITING_CUE = re.compile(
+    r"\b(sign|signs|reads?|reading|written|writes?|spell(s|ed|ing)?|text|caption|title|label|logo|banner|"
+    r"poster|neon|board|screen|headline|letters?|words? on|printed|graffiti|menu|t-shirt|shirt)\b",
+    re.IGNORECASE,
 )
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|secs|second|seconds)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
@@ -41,7 +53,16 @@ def quoted_spans(prompt: str) -> list[tuple[int, int]]:
 def structure_features(prompt: str) -> np.ndarray:
     """Return the STRUCTURE_FEATURES of one prompt as raw counts (before scaling)."""
     spans = quoted_spans(prompt)
-    quoted_words = sum(len(prompt[a:b].split()) for a, b in spans)
+    spoken_words = written_words = 0
+    previous_end = 0
+    for a, b in spans:
+        before = prompt[max(previous_end, a - 60) : a - 1]  # the cue must follow the previous quote
+        previous_end = b + 1
+        words = len(prompt[a:b].split())
+        if _SPEECH_CUE.search(before) and not _WRITING_CUE.search(before):
+            spoken_words += words
+        else:
+            written_words += words
     seconds = [float(s) for s in _SECONDS.findall(prompt)]
     unquoted = prompt
     for a, b in reversed(spans):  # numbers inside a spoken line or a sign are not counts
@@ -53,7 +74,7 @@ def structure_features(prompt: str) -> np.ndarray:
         if value < 1000:  # years and resolutions are not object counts
             counts.append(value)
     return np.array(
-        [quoted_words, len(spans), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
+        [spoken_words, written_words, len(spans), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
         dtype=np.float32,
     )
 

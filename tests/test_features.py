@@ -14,7 +14,11 @@ def _feature(prompt: str, name: str) -> float:
 
 def test_quoted_speech_is_counted_and_apostrophes_are_not():
     prompt = "A chef says 'we close at nine tonight, so order now' while the dog's tail wags"
-    assert _feature(prompt, "quoted_words") == 8
+    assert _feature(prompt, "spoken_words") == 8
+    assert _feature(prompt, "written_words") == 0
+    sign = "A shop sign that says 'FRESH BREAD DAILY' and a baker who shouts: 'Come in!'"
+    assert _feature(sign, "written_words") == 3
+    assert _feature(sign, "spoken_words") == 2
     assert _feature(prompt, "quoted_segments") == 1
     assert _feature("The dog's owner isn't home", "quoted_segments") == 0
     assert len(quoted_spans('He shouts "Run!" and she answers "Where?"')) == 2

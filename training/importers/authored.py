@@ -1,8 +1,8 @@
 """Authored labels in data/authored/<mode>.csv (prompt,label,rule,other_modes) -> label rows.
 
 Each file labels whether its prompts exercise that file's mode (see LABELLING.md);
-``other_modes`` names further modes a prompt clearly exercises. Every other mode
-is an implicit negative at the implicit-negative weight.
+``other_modes`` names further modes a prompt clearly exercises. Every other mode is
+a reviewed negative, at ``authored_negative_weight`` (benchmark_mappings.yaml).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def import_authored(folder: Path, rules: Rules | None = None) -> tuple[pd.DataFr
     files = sorted(folder.glob("*.csv"))
     if not files:
         raise DataSourceError(f"{SOURCE}: no <mode>.csv files in {folder}.")
-    implicit = float(rules.benchmark_mappings.get("implicit_negative_weight", 0.3))
+    reviewed = float(rules.benchmark_mappings.get("authored_negative_weight", 1.0))
     explicit: dict[tuple[str, str], tuple[float, str]] = {}
     counts = {}
     for path in files:
@@ -76,7 +76,7 @@ def import_authored(folder: Path, rules: Rules | None = None) -> tuple[pd.DataFr
                 label, rule = explicit[(prompt, mode)]
                 records.append((prompt, ANY_PLATFORM, mode, label, SOURCE, 1.0, LABELLED_AT, rule))
             else:
-                records.append((prompt, ANY_PLATFORM, mode, 0.0, SOURCE, implicit, LABELLED_AT, "implicit negative"))
+                records.append((prompt, ANY_PLATFORM, mode, 0.0, SOURCE, reviewed, LABELLED_AT, "not in other_modes"))
     frame = pd.DataFrame(
         records, columns=["prompt", "platform", "mode", "label", "source", "weight", "labelled_at", "note"]
     )
