@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ava_model.embedding import Embedder
 from ava_model.features import build_features
 from ava_model.model import AvaModel
+from ava_model.playbook import Playbook, load_playbook
 from ava_model.report import RiskReport
 from ava_model.rules import FailureMode, Platform, Rules, load_rules
 from ava_model.validation import check_platforms, check_prompt, check_prompts
@@ -47,12 +48,53 @@ class Predictor:
         exercise = self.model.exercise_proba(self.features(prompts))
         return exercise * self.model.factor_matrix(platform_ids), exercise
 
-    def predict(self, prompt: str, platform: str) -> RiskReport:
-        """Return the RiskReport of one prompt on one platform."""
+    @property
+    def playbook(self) -> Playbook:
+        """Return the rewrite strategies and escalation rules (data/rules)."""
+        return load_playbook()
+
+    def predict(self, prompt: str, platform: str, *, explain: bool = True) -> RiskReport:
+        """Return the RiskReport of one prompt on one platform.
+
+        With ``explain`` (the default) the report also holds drivers, a verified rewrite,
+        ranked alternatives and, for yellow and red results, the escalation kit.
+        """
         text = check_prompt(prompt, self.rules.thresholds.max_prompt_chars)
         platform_id = self.rules.platform(platform).id
-        risks, exercise = self.risk_matrix([text], [platform_id])
-        return self._report(text, platform_id, risks[0], exercise[0])
+        embedding = self.embedder.encode([text], show_progress=False)
+        exercise = self.model.exercise_proba(build_features(embedding, [text]))[0]
+        factors = self.model.factor_matrix([platform_id])[0]
+        report = self._report(text, platform_id, exercise * factors, exercise)
+        return self._explain(report, embedding[0], exercise, factors) if explain else report
+
+    def _explain(self, report: RiskReport, embedding: np.ndarray, exercise: np.ndarray, factors: np.ndarray) -> RiskReport:
+        import numpy as np
+
+        from ava_model import explain as ex
+
+        modes, thresholds, playbook = self.model.modes, self.rules.thresholds, self.playbook
+        risks = np.array([report.risks[m] for m in modes])
+        spans = ex.candidate_spans(report.prompt)
+        masked = [ex.remove_span(report.prompt, s) for s in spans]
+        flagged = report.light != "green"
+        candidates = ex.rewrite_candidates(report.prompt, playbook.strategies[report.top_mode]) if flagged else []
+        batch = masked + [text for text, _ in candidates]
+        batch_risks = np.zeros((0, len(modes)))
+        similarity = np.zeros(0)
+        if batch:
+            vectors = self.embedder.encode(batch, show_progress=False)
+            batch_risks = self.model.exercise_proba(build_features(vectors, batch)) * factors
+            similarity = vectors[len(masked) :] @ embedding
+        high = [j for j, r in enumerate(risks) if r >= thresholds.yellow]
+        return replace(
+            report,
+            drivers=ex.drivers_from(report.prompt, spans, risks, batch_risks[: len(masked)], modes, high),
+            rewrite=ex.choose_rewrite(report.top_mode, modes, risks, candidates, batch_risks[len(masked) :], similarity,
+                                      playbook.similarity_threshold, self.rules) if flagged else None,
+            alternatives=ex.alternatives_for(self, exercise, report.platform),
+            escalation=ex.escalation_kit(report.prompt, report.platform, report.top_mode, self.rules, playbook)
+            if flagged else None,
+        )
 
     def predict_proba(self, prompts: Any, platforms: Any) -> pd.DataFrame:
         """Return a DataFrame: one row per prompt, one column per mode id, risks in [0, 1]."""

@@ -46,12 +46,17 @@ class Embedder:
         Folder of the on-disk cache; ``None`` keeps vectors in memory only.
     batch_size:
         Prompts per forward pass.
+    max_memory:
+        Vectors kept in memory without a disk cache (oldest dropped first), so a
+        long-running server does not grow without bound.
     """
 
-    def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64):
+    def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64,
+                 max_memory: int = 50_000):
         self.name = name or embedder_name()
         self.cache_dir = Path(cache_dir) / _slug(self.name) if cache_dir else None
         self.batch_size = batch_size
+        self.max_memory = max_memory
         self._model = None
         self._memory: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -93,7 +98,11 @@ class Embedder:
             self._write_shard(missing, vectors)
         if not keys:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._memory[k] for k in keys])
+        result = np.stack([self._memory[k] for k in keys])
+        if self.cache_dir is None and len(self._memory) > self.max_memory:
+            for key in list(self._memory)[: len(self._memory) - self.max_memory]:
+                del self._memory[key]
+        return result
 
     def _load_disk_cache(self) -> None:
         if self._loaded_disk or self.cache_dir is None:

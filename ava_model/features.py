@@ -6,6 +6,7 @@ Training and prediction both build features here, so the two can never drift apa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +42,24 @@ _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|secs|second|seconds)\b",
 _NUMBER = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Quote:
+    """A quoted part of a prompt: characters [start, end) without the quote marks, spoken or written."""
+
+    start: int
+    end: int
+    kind: str  # "spoken" or "written"
+
+
+@dataclass(frozen=True)
+class CountMention:
+    """An object count named outside quotes ("seven" in "seven balloons"), with its value."""
+
+    start: int
+    end: int
+    value: int
+
+
 def quoted_spans(prompt: str) -> list[tuple[int, int]]:
     """Return (start, end) character spans of the quoted parts of a prompt, quotes excluded."""
     spans = []
@@ -50,31 +69,42 @@ def quoted_spans(prompt: str) -> list[tuple[int, int]]:
     return spans
 
 
+def quotes(prompt: str) -> list[Quote]:
+    """Return the quoted parts of a prompt, each classed as spoken or written by the words before it."""
+    found = []
+    previous_end = 0
+    for a, b in quoted_spans(prompt):
+        before = prompt[max(previous_end, a - 60) : max(previous_end, a - 1)]  # the cue follows the previous quote
+        previous_end = b + 1
+        spoken = _SPEECH_CUE.search(before) and not _WRITING_CUE.search(before)
+        found.append(Quote(a, b, "spoken" if spoken else "written"))
+    return found
+
+
+def count_mentions(prompt: str) -> list[CountMention]:
+    """Return object counts named outside quotes; durations, years and resolutions are not counts."""
+    blocked = [(q.start, q.end) for q in quotes(prompt)]
+    blocked += [m.span() for m in _SECONDS.finditer(prompt)]
+    mentions = []
+    for match in _NUMBER.finditer(prompt):
+        if any(a <= match.start() < b for a, b in blocked):
+            continue
+        token = match.group(1)
+        value = int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
+        if value < 1000:
+            mentions.append(CountMention(match.start(), match.end(), value))
+    return mentions
+
+
 def structure_features(prompt: str) -> np.ndarray:
     """Return the STRUCTURE_FEATURES of one prompt as raw counts (before scaling)."""
-    spans = quoted_spans(prompt)
-    spoken_words = written_words = 0
-    previous_end = 0
-    for a, b in spans:
-        before = prompt[max(previous_end, a - 60) : a - 1]  # the cue must follow the previous quote
-        previous_end = b + 1
-        words = len(prompt[a:b].split())
-        if _SPEECH_CUE.search(before) and not _WRITING_CUE.search(before):
-            spoken_words += words
-        else:
-            written_words += words
+    found = quotes(prompt)
+    spoken = sum(len(prompt[q.start : q.end].split()) for q in found if q.kind == "spoken")
+    written = sum(len(prompt[q.start : q.end].split()) for q in found if q.kind == "written")
     seconds = [float(s) for s in _SECONDS.findall(prompt)]
-    unquoted = prompt
-    for a, b in reversed(spans):  # numbers inside a spoken line or a sign are not counts
-        unquoted = unquoted[:a] + " " + unquoted[b:]
-    without_durations = _SECONDS.sub(" ", unquoted)
-    counts = []
-    for token in _NUMBER.findall(without_durations):
-        value = int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
-        if value < 1000:  # years and resolutions are not object counts
-            counts.append(value)
+    counts = [m.value for m in count_mentions(prompt)]
     return np.array(
-        [spoken_words, written_words, len(spans), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
+        [spoken, written, len(found), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
         dtype=np.float32,
     )
 

@@ -4,11 +4,71 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _SHOWN_FROM = 0.05  # terminal summary lists modes from this risk up
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A span of the prompt and how much removing it lowers one mode's risk."""
+
+    text: str
+    start: int
+    end: int
+    delta: float
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The safest rewrite found, re-scored; ``helped`` is False when no candidate lowered the risk."""
+
+    helped: bool
+    mode: str
+    message: str
+    prompt: str | None = None
+    strategies: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()
+    similarity: float | None = None
+    risks: dict[str, float] | None = None
+    light: str | None = None
+    top_mode: str | None = None
+    risk_before: float | None = None
+    risk_after: float | None = None
+    candidates_scored: int = 0
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The same prompt on another platform."""
+
+    platform: str
+    name: str
+    max_risk: float
+    light: str
+    top_mode: str
+    risks: dict[str, float]
+    reason: str
+    flagged: bool = False
+    flag_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationKit:
+    """What to do if the generation fails anyway, for the top mode on this platform."""
+
+    mode: str
+    technical_term: str
+    evidence: tuple[str, ...]
+    ticket: str
+    support_channel: str
+    support_contact: str
+    documentation_strength: str
+    strength_reason: str
+    caveat: str
+    refund_policy: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +89,14 @@ class RiskReport:
         Mode id -> P(the prompt exercises the mode), whatever the platform.
     model_version:
         Identifier of the model that produced the numbers.
+    drivers:
+        For each mode at yellow or above, the spans whose removal lowers its risk most.
+    rewrite:
+        For yellow and red results, the safest verified rewrite (or why none helped).
+    alternatives:
+        Every platform ranked by highest risk for this prompt; unsuitable ones flagged and last.
+    escalation:
+        For yellow and red results, the kit for the top mode on this platform if it fails anyway.
     """
 
     prompt: str
@@ -38,6 +106,10 @@ class RiskReport:
     top_mode: str
     exercise: dict[str, float]
     model_version: str
+    drivers: dict[str, tuple[Driver, ...]] = field(default_factory=dict)
+    rewrite: Rewrite | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    escalation: EscalationKit | None = None
 
     @property
     def top_risk(self) -> float:
@@ -53,6 +125,10 @@ class RiskReport:
         return json.dumps(self.to_dict(), **kwargs)
 
     def __str__(self) -> str:
+        return self.render(escalate=False)
+
+    def render(self, escalate: bool = True, alternatives: int = 3) -> str:
+        """Return the report as terminal text: risks, drivers, rewrite, top alternatives, escalation kit."""
         lines = [f"[{self.light.upper()}] {self.platform}: top risk {self.top_mode} {self.top_risk:.2f}", f"  {self.prompt}"]
         ranked = sorted(self.risks.items(), key=lambda kv: -kv[1])
         shown = [(m, r) for m, r in ranked if r >= _SHOWN_FROM] or ranked[:1]
@@ -60,6 +136,31 @@ class RiskReport:
             lines.append(f"  {mode:<18} {risk:5.2f} {'#' * round(risk * 20)}")
         if len(shown) < len(ranked):
             lines.append(f"  ({len(ranked) - len(shown)} other modes below {_SHOWN_FROM:.2f})")
+        for mode, drivers in self.drivers.items():
+            if drivers:
+                spans = ", ".join(f"'{d.text}' (-{d.delta:.2f})" for d in drivers)
+                lines.append(f"  why {mode}: {spans}")
+        if self.rewrite is not None:
+            r = self.rewrite
+            if r.helped:
+                lines += [f"  safer rewrite ({r.message})", f"    {r.prompt}"]
+                lines += [f"    - {advice}" for advice in r.advice]
+            else:
+                lines.append(f"  rewrite: {r.message}")
+        usable = [a for a in self.alternatives if not a.flagged and a.platform != self.platform][:alternatives]
+        if usable:
+            lines.append("  safer platforms: " + "; ".join(f"{a.reason}" for a in usable))
+        if escalate and self.escalation is not None:
+            k = self.escalation
+            lines += [
+                f"  if it fails anyway: {k.technical_term} — documentation strength {k.documentation_strength}",
+                f"    {k.strength_reason}",
+                f"    support: {k.support_channel} ({k.support_contact})",
+                "    capture: " + "; ".join(k.evidence),
+                f"    {k.caveat}",
+                "    ticket:",
+                *[f"      {line}" for line in k.ticket.splitlines()],
+            ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

@@ -1,0 +1,159 @@
+"""The product answer around the risks: drivers, a verified rewrite, platform alternatives, escalation kit.
+
+Everything is measured with the model: drivers by removing spans and re-scoring, the
+rewrite by re-scoring every candidate. All masked prompts and candidates of one
+prompt go through the embedder in one batch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ava_model.playbook import Playbook, Strategy
+from ava_model.report import Alternative, Driver, EscalationKit, Rewrite
+from ava_model.rewrite_ops import apply_ops
+from ava_model.rules import Rules
+from ava_model.spans import Span, candidate_spans, remove_span
+
+if TYPE_CHECKING:
+    from ava_model.api import Predictor
+
+MAX_CANDIDATES = 12
+MAX_DRIVERS = 3
+MIN_DRIVER_DELTA = 0.005
+MIN_GAIN = 0.01
+
+
+def rewrite_candidates(prompt: str, strategies: tuple[Strategy, ...]) -> list[tuple[str, tuple[Strategy, ...]]]:
+    """Return distinct edited prompts: each strategy alone, all of them together, then pairs; at most MAX_CANDIDATES."""
+    found: dict[str, tuple[Strategy, ...]] = {}
+    singles = []
+    for s in strategies:
+        text = apply_ops(prompt, list(s.ops))
+        if text and text != prompt:
+            singles.append((s, text))
+            found.setdefault(text, (s,))
+    if len(singles) > 2:
+        combined = prompt
+        for s, _ in singles:
+            combined = apply_ops(combined, list(s.ops))
+        found.setdefault(combined, tuple(s for s, _ in singles))
+    for i, (first, text) in enumerate(singles):
+        for second, _ in singles[i + 1 :]:
+            if len(found) >= MAX_CANDIDATES:
+                break
+            combined = apply_ops(text, list(second.ops))
+            if combined and combined != prompt:
+                found.setdefault(combined, (first, second))
+    return list(found.items())[:MAX_CANDIDATES]
+
+
+def _risk_dict(modes: tuple[str, ...], row: np.ndarray) -> dict[str, float]:
+    return {m: round(float(r), 4) for m, r in zip(modes, row)}
+
+
+def drivers_from(prompt: str, spans: list[Span], base: np.ndarray, masked: np.ndarray, modes: tuple[str, ...],
+                 chosen: list[int]) -> dict[str, tuple[Driver, ...]]:
+    """Return, per chosen mode index, the spans whose removal lowers that mode's risk most."""
+    result = {}
+    for j in chosen:
+        deltas = base[j] - masked[:, j]
+        order = [i for i in np.argsort(-deltas) if deltas[i] > MIN_DRIVER_DELTA][:MAX_DRIVERS]
+        result[modes[j]] = tuple(
+            Driver(prompt[spans[i].start : spans[i].end], spans[i].start, spans[i].end, round(float(deltas[i]), 4))
+            for i in order
+        )
+    return result
+
+
+def choose_rewrite(
+    mode: str, modes: tuple[str, ...], base: np.ndarray, candidates: list[tuple[str, tuple[Strategy, ...]]],
+    risks: np.ndarray, similarity: np.ndarray, threshold: float, rules: Rules,
+) -> Rewrite:
+    """Return the candidate that lowers ``mode``'s risk most with similarity above threshold, or why none did."""
+    j = modes.index(mode)
+    before = float(base[j])
+    if not candidates:
+        return Rewrite(False, mode, f"No rewrite strategy for {mode} applies to this prompt.", risk_before=before)
+    keep = [i for i in range(len(candidates)) if similarity[i] >= threshold]
+    if not keep:
+        return Rewrite(False, mode, f"Every rewrite changed the meaning too much (similarity < {threshold}).",
+                       risk_before=before, candidates_scored=len(candidates))
+    best = min(keep, key=lambda i: (round(float(risks[i, j]), 2), -similarity[i]))
+    after = float(risks[best, j])
+    if before - after < MIN_GAIN:
+        return Rewrite(False, mode, f"No candidate lowered the {mode} risk while keeping the meaning.",
+                       risk_before=before, candidates_scored=len(candidates))
+    text, strategies = candidates[best]
+    row = _risk_dict(modes, risks[best])
+    top = max(row, key=row.__getitem__)
+    return Rewrite(
+        helped=True,
+        mode=mode,
+        message=f"{mode} risk {before:.2f} -> {after:.2f} (similarity {similarity[best]:.2f}).",
+        prompt=text,
+        strategies=tuple(s.id for s in strategies),
+        advice=tuple(s.description for s in strategies),
+        similarity=round(float(similarity[best]), 4),
+        risks=row,
+        light=rules.thresholds.light(row[top]),
+        top_mode=top,
+        risk_before=round(before, 4),
+        risk_after=round(after, 4),
+        candidates_scored=len(candidates),
+    )
+
+
+def alternatives_for(predictor: Predictor, exercise: np.ndarray, platform_id: str) -> tuple[Alternative, ...]:
+    """Return every platform ranked by its highest risk for this prompt; unsuitable platforms flagged, last."""
+    rules, model = predictor.rules, predictor.model
+    ids = list(rules.platform_ids)
+    risks = exercise[None, :] * model.factor_matrix(ids)
+    here = ids.index(platform_id)
+    focus = int(np.argmax(risks[here]))
+    focus_mode = model.modes[focus]
+    needs = [m for j, m in enumerate(model.modes) if rules.mode(m).needs_audio and exercise[j] >= 0.5]
+    current_name = rules.platform(platform_id).name
+    items = []
+    for i, pid in enumerate(ids):
+        platform = rules.platform(pid)
+        row = _risk_dict(model.modes, risks[i])
+        top = max(row, key=row.__getitem__)
+        flag = None
+        if needs and not platform.audio:
+            flag = f"no native audio generation: cannot produce the speech this prompt asks for ({', '.join(needs)})"
+        reason = f"{platform.name}: {focus_mode} {risks[i, focus]:.2f} vs {risks[here, focus]:.2f} on {current_name}"
+        items.append(Alternative(pid, platform.name, row[top], rules.thresholds.light(row[top]), top, row, reason,
+                                 flag is not None, flag))
+    return tuple(sorted(items, key=lambda a: (a.flagged, a.max_risk, a.platform)))
+
+
+def escalation_kit(prompt: str, platform_id: str, mode: str, rules: Rules, playbook: Playbook,
+                   generation_id: str | None = None, timestamp: str | None = None) -> EscalationKit:
+    """Return the escalation kit of a mode on a platform, its ticket filled with what is known."""
+    failure, platform = rules.mode(mode), rules.platform(platform_id)
+    rule = playbook.escalation_for(mode, platform_id)
+    ticket = rule.ticket_template.format(
+        platform_name=platform.name,
+        generation_id=generation_id or "<generation id>",
+        timestamp=timestamp or "<m:ss where it first appears>",
+        prompt=prompt,
+        technical_term=failure.technical_term,
+        mode_name=failure.name,
+        symptoms="\n".join(f"- {s}" for s in failure.symptoms),
+        evidence_list="\n".join(f"- {e}" for e in rule.evidence),
+    )
+    return EscalationKit(
+        mode=mode,
+        technical_term=failure.technical_term,
+        evidence=rule.evidence,
+        ticket=ticket,
+        support_channel=platform.support_channel,
+        support_contact=platform.support_contact,
+        documentation_strength=rule.documentation_strength,
+        strength_reason=rule.strength_reason,
+        caveat=playbook.caveat,
+        refund_policy=platform.refund_policy,
+    )

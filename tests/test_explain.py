@@ -1,0 +1,108 @@
+"""The product answer: drivers measured by the model, verified rewrites, ranked platforms, escalation kit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ava_model.explain import rewrite_candidates
+from ava_model.rewrite_ops import apply_ops, cap_counts, drop_written, keep_first_spoken, shorten_spoken
+from ava_model.spans import candidate_spans, remove_span
+
+LONG_LINE = ("A man in a suit looks into the camera and says 'I have worked at this company for twenty years and I "
+             "have never seen anything like what happened here today' before walking away")
+BALLOONS = "Seven balloons float above a long wooden table in a sunny garden"
+SIGN = "A shop window with a sign that reads 'CLOSING DOWN SALE EVERYTHING MUST GO' on a rainy street"
+
+
+def _top_driver_texts(report, mode):
+    return [d.text.lower() for d in report.drivers.get(mode, ())]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "platform", "mode", "trigger"),
+    [
+        (LONG_LINE, "sora-2", "lip_sync", "'i have worked at this company"),
+        (BALLOONS, "pika", "object_count", "seven balloons"),
+        (SIGN, "kling", "text_rendering", "'closing down sale everything must go'"),
+    ],
+)
+def test_obvious_trigger_is_a_top_driver(shipped_predictor, prompt, platform, mode, trigger):
+    report = shipped_predictor.predict(prompt, platform)
+    drivers = report.drivers[mode]
+    assert any(d.text.lower().startswith(trigger) for d in drivers[:2]), drivers
+    assert all(d.delta > 0 for d in drivers)
+    top = drivers[0]
+    # a driver's delta is the measured risk drop when its span is removed
+    without = shipped_predictor.predict(remove_span(prompt, top), platform, explain=False)
+    assert report.risks[mode] - without.risks[mode] == pytest.approx(top.delta, abs=2e-3)
+
+
+def test_rewrite_is_verified_by_its_own_score(shipped_predictor, rules):
+    report = shipped_predictor.predict(LONG_LINE, "sora-2")
+    r = report.rewrite
+    assert r is not None and r.mode == report.top_mode
+    if r.helped:
+        rescored = shipped_predictor.predict(r.prompt, "sora-2", explain=False)
+        assert rescored.risks[r.mode] == pytest.approx(r.risk_after, abs=2e-3)
+        assert r.risk_after < r.risk_before
+        assert r.similarity >= shipped_predictor.playbook.similarity_threshold
+        assert r.advice and r.strategies
+
+
+def test_green_results_get_no_rewrite_or_escalation(shipped_predictor):
+    report = shipped_predictor.predict("A calm mountain lake at sunrise, slow aerial shot", "veo-3")
+    assert report.light == "green"
+    assert report.rewrite is None and report.escalation is None and report.drivers == {}
+
+
+def test_alternatives_rank_every_platform_and_flag_silent_ones(shipped_predictor, rules):
+    report = shipped_predictor.predict(LONG_LINE, "sora-2")
+    alts = report.alternatives
+    assert {a.platform for a in alts} == set(rules.platform_ids)
+    usable = [a for a in alts if not a.flagged]
+    assert [a.max_risk for a in usable] == sorted(a.max_risk for a in usable)
+    assert alts.index(usable[-1]) < min(i for i, a in enumerate(alts) if a.flagged)
+    pika = next(a for a in alts if a.platform == "pika")
+    assert pika.flagged and "audio" in pika.flag_reason
+    veo = next(a for a in alts if a.platform == "veo-3")
+    assert veo.reason.startswith("Veo 3: lip_sync") and "on Sora 2" in veo.reason
+
+
+def test_escalation_kit_comes_from_data(shipped_predictor, rules):
+    report = shipped_predictor.predict(LONG_LINE, "sora-2")
+    kit = report.escalation
+    assert kit.mode == report.top_mode == "lip_sync"
+    assert kit.technical_term == rules.mode("lip_sync").technical_term
+    assert kit.documentation_strength in ("HIGH", "MEDIUM", "LOW")
+    assert kit.support_channel == rules.platform("sora-2").support_channel
+    assert "<generation id>" in kit.ticket and report.prompt in kit.ticket
+    assert "discretion" in kit.caveat.lower()
+    assert any("waveform" in e.lower() for e in kit.evidence)
+    json.loads(report.to_json())  # the whole answer stays JSON-serialisable
+
+
+def test_rewrite_operations():
+    two = 'Nurse one says: "You swapped my Friday again without asking me." Nurse two replies: "I asked you twice."'
+    assert shorten_spoken(two, 3) == 'Nurse one says: "You swapped my." Nurse two replies: "I asked you."'
+    assert keep_first_spoken(two) == 'Nurse one says: "You swapped my Friday again without asking me."'
+    assert cap_counts("Seven red balloons and 12 eggs near two cups", 3) == "Three red balloons and three eggs near two cups"
+    assert drop_written("A sign that reads 'OPEN LATE' by the door", "") == "A sign by the door"
+    assert apply_ops("a cat", [{"op": "append", "text": ", slow motion"}, {"op": "prepend", "text": "Wide shot: "}]) == (
+        "Wide shot: a cat, slow motion"
+    )
+
+
+def test_candidates_are_distinct_and_bounded(shipped_predictor):
+    strategies = shipped_predictor.playbook.strategies["lip_sync"]
+    candidates = rewrite_candidates(LONG_LINE, strategies)
+    texts = [t for t, _ in candidates]
+    assert len(texts) == len(set(texts)) and LONG_LINE not in texts and 0 < len(texts) <= 12
+
+
+def test_spans_cover_quotes_counts_and_clauses():
+    texts = [BALLOONS[s.start : s.end] for s in candidate_spans(BALLOONS)]
+    assert "Seven balloons" in texts
+    texts = [SIGN[s.start : s.end] for s in candidate_spans(SIGN)]
+    assert "'CLOSING DOWN SALE EVERYTHING MUST GO'" in texts and "on a rainy street" in texts
