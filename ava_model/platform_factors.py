@@ -31,6 +31,7 @@ class PlatformFactor:
     prior: float
     evidence_weight: float
     sources: tuple[str, ...] = field(default_factory=tuple)
+    observed_rate: float | None = None  # weighted mean of the evidence alone, None without evidence
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-serialisable dict."""
@@ -38,6 +39,7 @@ class PlatformFactor:
             "rate": self.rate,
             "prior": self.prior,
             "evidence_weight": self.evidence_weight,
+            "observed_rate": self.observed_rate,
             "sources": list(self.sources),
         }
 
@@ -66,7 +68,9 @@ def fit_platform_factors(rules: Rules, evidence: list[Evidence]) -> dict[str, di
                 factors[platform.id][mode] = PlatformFactor(prior, prior, 0.0, ("no native audio generation",))
                 continue
             weight = sum(e.weight for e in items)
-            rate = (strength * prior + sum(e.weight * e.rate for e in items)) / (strength + weight)
+            evidence_sum = sum(e.weight * e.rate for e in items)
+            rate = (strength * prior + evidence_sum) / (strength + weight)
             sources = (f"prior ({platform.generation} generation)",) + tuple(sorted({e.source for e in items}))
-            factors[platform.id][mode] = PlatformFactor(float(rate), prior, float(weight), sources)
+            observed = float(evidence_sum / weight) if weight else None
+            factors[platform.id][mode] = PlatformFactor(float(rate), prior, float(weight), sources, observed)
     return factors

@@ -87,6 +87,21 @@ def _predict_heldout(model: AvaModel, X: np.ndarray, matrix: LabelMatrix, train:
     return heldout
 
 
+def co_occurrence(matrix: LabelMatrix) -> dict[str, dict[str, float]]:
+    """Return P(prompt exercises B | it exercises A) from the labels, for every pair of modes."""
+    labels = (matrix.labels >= 0.5).astype(float)
+    known = matrix.weights > 0
+    table = {}
+    for a, mode_a in enumerate(matrix.modes):
+        rows = labels[:, a] == 1
+        table[mode_a] = {
+            mode_b: round(float(labels[rows & known[:, b], b].mean()), 4) if (rows & known[:, b]).any() else 0.0
+            for b, mode_b in enumerate(matrix.modes)
+            if b != a
+        }
+    return table
+
+
 def train(config: TrainConfig | None = None, rules: Rules | None = None) -> TrainResult:
     """Run a whole training job and return its TrainResult (artifact written if config.out_dir)."""
     config = config or TrainConfig()
@@ -130,6 +145,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         },
     }
     model.metadata = {k: manifest[k] for k in ("trained_at", "rules_version", "data_digest", "embedder")}
+    model.metadata["co_occurrence"] = co_occurrence(matrix)
     from training.model_card import render_model_card
 
     result = TrainResult(model, metrics, manifest, "", data, matrix, test_mask, heldout)

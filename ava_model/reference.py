@@ -1,0 +1,150 @@
+"""Failure reference pages: one per failure mode and platform, computed from rules, model and labels.
+
+Like an error-code reference: the technical term, how to identify it, real labelled
+examples, prevention with the rewrite strategies, the escalation kit, related failures
+across platforms and modes, and the platforms least likely to show it. Nothing here is
+written per mode or per platform: a new mode or platform needs no new code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ava_model.explain import escalation_kit
+from ava_model.report import EscalationKit
+
+if TYPE_CHECKING:
+    from ava_model.api import Predictor
+
+EXAMPLE_PROMPT = "<your prompt>"
+
+
+@dataclass(frozen=True)
+class PlatformRisk:
+    """The mode on one platform: the risk when a prompt exercises it, and the observed rate behind it."""
+
+    platform: str
+    name: str
+    risk_if_exercised: float
+    observed_rate: float | None
+    sources: tuple[str, ...]
+    suitable: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled generation that showed the failure, with when it first appeared."""
+
+    prompt: str
+    platform: str
+    at_second: float | None
+    note: str | None
+    generation_id: str | None
+    labelled_at: str
+
+
+@dataclass(frozen=True)
+class ModeReference:
+    """Everything on the reference page of one failure mode on one platform."""
+
+    mode: str
+    name: str
+    technical_term: str
+    platform: str
+    platform_name: str
+    symptoms: tuple[str, ...]
+    risk_factors: tuple[str, ...]
+    prevention: tuple[str, ...]
+    rewrite_strategies: tuple[tuple[str, str], ...]
+    escalation: EscalationKit
+    examples: tuple[Example, ...]
+    this_platform: PlatformRisk
+    across_platforms: tuple[PlatformRisk, ...]
+    related_modes: tuple[tuple[str, float], ...]
+    safer_tools: tuple[PlatformRisk, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return asdict(self)
+
+    def render(self) -> str:
+        """Return the page as terminal text."""
+        lines = [
+            f"{self.name} ({self.mode}) on {self.platform_name}",
+            f"Technical term: {self.technical_term}",
+            f"Risk when a prompt exercises it here: {self.this_platform.risk_if_exercised:.2f}"
+            + (f" (observed {self.this_platform.observed_rate:.2f})" if self.this_platform.observed_rate is not None else ""),
+            "How to identify it:", *[f"  - {s}" for s in self.symptoms],
+            "What raises it:", *[f"  - {s}" for s in self.risk_factors],
+            "Prevention:", *[f"  - {s}" for s in self.prevention],
+            "Rewrite strategies AVA tries:", *[f"  - {sid}: {d}" for sid, d in self.rewrite_strategies],
+            "Real examples:",
+            *([f"  - {e.platform} at {e.at_second}s: {e.prompt} ({e.note or 'no note'})" for e in self.examples]
+              or ["  - no labelled generation with a timestamp yet for this mode and platform"]),
+            "Pick a different tool:",
+            *[f"  - {p.name}: {p.risk_if_exercised:.2f}" for p in self.safer_tools],
+            "Often comes with:", *[f"  - {m}: {v:.0%} of prompts that exercise {self.mode}" for m, v in self.related_modes],
+            f"If it fails anyway: documentation strength {self.escalation.documentation_strength}. "
+            f"{self.escalation.strength_reason}",
+            f"  Support: {self.escalation.support_channel} ({self.escalation.support_contact})",
+            f"  {self.escalation.caveat}",
+        ]
+        return "\n".join(lines)
+
+
+def labelled_examples(mode: str, platform: str, limit: int = 5) -> tuple[Example, ...]:
+    """Return failed generations of this mode and platform that carry a timestamp, from ``AVA_LABELS`` files.
+
+    ``AVA_LABELS`` lists label files (CSV/JSONL in the label schema), separated by the OS path separator.
+    """
+    paths = [p for p in os.environ.get("AVA_LABELS", "").split(os.pathsep) if p]
+    if not paths:
+        return ()
+    from ava_model.labels import read_outcome_file
+
+    examples = []
+    for path in paths:
+        rows = read_outcome_file(Path(path))
+        rows = rows[(rows["mode"] == mode) & (rows["platform"] == platform) & (rows["label"] >= 0.5)]
+        for r in rows[rows["at_second"].notna()].itertuples():
+            examples.append(Example(r.prompt, r.platform, float(r.at_second), r.note, r.generation_id, str(r.labelled_at)))
+    return tuple(sorted(examples, key=lambda e: e.labelled_at, reverse=True)[:limit])
+
+
+def mode_reference(predictor: Predictor, mode: str, platform: str) -> ModeReference:
+    """Return the reference page of a mode on a platform (both validated, aliases accepted)."""
+    rules, model, playbook = predictor.rules, predictor.model, predictor.playbook
+    failure = rules.mode(mode)
+    here = rules.platform(platform)
+    rows = []
+    for p in rules.platforms:
+        factor = model.factors[p.id][failure.id]
+        suitable = not (failure.needs_audio and not p.audio)
+        note = None if suitable else "no native audio: cannot generate the speech this mode is about"
+        rows.append(PlatformRisk(p.id, p.name, round(factor.rate, 4),
+                                 None if factor.observed_rate is None else round(factor.observed_rate, 4),
+                                 factor.sources, suitable, note))
+    by_risk = sorted(rows, key=lambda r: (r.risk_if_exercised, r.platform))
+    this = next(r for r in rows if r.platform == here.id)
+    related = model.metadata.get("co_occurrence", {}).get(failure.id, {})
+    return ModeReference(
+        mode=failure.id,
+        name=failure.name,
+        technical_term=failure.technical_term,
+        platform=here.id,
+        platform_name=here.name,
+        symptoms=failure.symptoms,
+        risk_factors=failure.risk_factors,
+        prevention=failure.prevention,
+        rewrite_strategies=tuple((s.id, s.description) for s in playbook.strategies[failure.id]),
+        escalation=escalation_kit(EXAMPLE_PROMPT, here.id, failure.id, rules, playbook),
+        examples=labelled_examples(failure.id, here.id),
+        this_platform=this,
+        across_platforms=tuple(by_risk),
+        related_modes=tuple(sorted(related.items(), key=lambda kv: -kv[1])[:3]),
+        safer_tools=tuple(r for r in by_risk if r.suitable and r.risk_if_exercised < this.risk_if_exercised)[:3],
+    )
