@@ -138,11 +138,18 @@ def load(uri: str | os.PathLike[str] | None = None) -> Predictor:
     else:
         directory = Path(uri) if uri is not None else None
     model, manifest = load_artifact(directory)
+    from ava_model.errors import ArtifactMismatch
+    from ava_model.features import STRUCTURE_FEATURES
+
+    trained_on = manifest.get("structure_features")
+    if trained_on is not None and list(trained_on) != list(STRUCTURE_FEATURES):
+        raise ArtifactMismatch(
+            f"The model was trained on structure features {trained_on}; this library computes "
+            f"{list(STRUCTURE_FEATURES)}. Retrain with `make train`."
+        )
     rules = load_rules()
     missing = [m for m in model.modes if m not in rules.mode_ids]
     if missing:
-        from ava_model.errors import ArtifactMismatch
-
         raise ArtifactMismatch(
             f"The model predicts modes {', '.join(missing)} that the rules no longer define. Retrain with `make train`."
         )

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 STRUCTURE_FEATURES = (
-    "spoken_words",  # quoted words introduced as speech ("she says '...'")
+    "spoken_words",  # quoted words introduced as on-screen speech ("she says '...'")
+    "offscreen_words",  # quoted words heard with no visible mouth (voice-over, narrator, radio)
     "written_words",  # other quoted words: sign, caption or label text
     "quoted_segments",  # how many quoted spans: speakers, signs
     "requested_seconds",  # clip length asked for ("an 8-second clip")
@@ -38,6 +39,11 @@ _WRITING_CUE = re.compile(
     r"poster|neon|board|screen|headline|letters?|words? on|printed|graffiti|menu|t-shirt|shirt)\b",
     re.IGNORECASE,
 )
+_OFFSCREEN_CUE = re.compile(
+    r"\b(voice-?over|voiceover|narrat\w*|off-?(camera|screen)|offscreen|inner monologue|radio|phone|voicemail|"
+    r"intercom|loudspeaker|speaker phone|PA|unseen|from behind|announcer)\b",
+    re.IGNORECASE,
+)
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|secs|second|seconds)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
@@ -48,7 +54,7 @@ class Quote:
 
     start: int
     end: int
-    kind: str  # "spoken" or "written"
+    kind: str  # "spoken" (on screen), "offscreen" (voice-over, radio...) or "written"
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,17 @@ def quoted_spans(prompt: str) -> list[tuple[int, int]]:
 
 
 def quotes(prompt: str) -> list[Quote]:
-    """Return the quoted parts of a prompt, each classed as spoken or written by the words before it."""
+    """Return the quoted parts of a prompt, classed spoken, offscreen or written by the words before it."""
     found = []
     previous_end = 0
     for a, b in quoted_spans(prompt):
         before = prompt[max(previous_end, a - 60) : max(previous_end, a - 1)]  # the cue follows the previous quote
         previous_end = b + 1
-        spoken = _SPEECH_CUE.search(before) and not _WRITING_CUE.search(before)
-        found.append(Quote(a, b, "spoken" if spoken else "written"))
+        if _WRITING_CUE.search(before) or not (_SPEECH_CUE.search(before) or _OFFSCREEN_CUE.search(before)):
+            kind = "written"
+        else:
+            kind = "offscreen" if _OFFSCREEN_CUE.search(before) else "spoken"
+        found.append(Quote(a, b, kind))
     return found
 
 
@@ -99,12 +108,13 @@ def count_mentions(prompt: str) -> list[CountMention]:
 def structure_features(prompt: str) -> np.ndarray:
     """Return the STRUCTURE_FEATURES of one prompt as raw counts (before scaling)."""
     found = quotes(prompt)
-    spoken = sum(len(prompt[q.start : q.end].split()) for q in found if q.kind == "spoken")
-    written = sum(len(prompt[q.start : q.end].split()) for q in found if q.kind == "written")
+    words = {kind: 0 for kind in ("spoken", "offscreen", "written")}
+    for q in found:
+        words[q.kind] += len(prompt[q.start : q.end].split())
     seconds = [float(s) for s in _SECONDS.findall(prompt)]
     counts = [m.value for m in count_mentions(prompt)]
     return np.array(
-        [spoken, written, len(found), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
+        [words["spoken"], words["offscreen"], words["written"], len(found), max(seconds, default=0.0), max(counts, default=0), len(prompt.split())],
         dtype=np.float32,
     )
 

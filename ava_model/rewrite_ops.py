@@ -49,10 +49,19 @@ def _replace_spans(prompt: str, edits: list[tuple[int, int, str]]) -> str:
 def _shorten(prompt: str, kind: str, max_words: int) -> str:
     edits = []
     for q in quotes(prompt):
-        words = prompt[q.start : q.end].split()
-        if q.kind == kind and len(words) > max_words:
-            short = " ".join(words[:max_words]).rstrip(",;:-")
-            edits.append((q.start, q.end, short if short.endswith((".", "!", "?")) else short + "."))
+        text = prompt[q.start : q.end]
+        if q.kind != kind or len(text.split()) <= max_words:
+            continue
+        # Prefer the longest run of whole clauses that fits; cut mid-clause only when the first clause is too long.
+        clauses = re.findall(r"[^,;:.!?]+[,;:.!?]*", text)
+        kept: list[str] = []
+        for clause in clauses:
+            if len(" ".join(kept + [clause]).split()) > max_words:
+                break
+            kept.append(clause)
+        short = " ".join(c.strip() for c in kept) if kept else " ".join(text.split()[:max_words])
+        short = short.strip().rstrip(",;:-")
+        edits.append((q.start, q.end, short if short.endswith((".", "!", "?")) else short + "."))
     return _replace_spans(prompt, edits)
 
 

@@ -19,6 +19,8 @@ def test_quoted_speech_is_counted_and_apostrophes_are_not():
     sign = "A shop sign that says 'FRESH BREAD DAILY' and a baker who shouts: 'Come in!'"
     assert _feature(sign, "written_words") == 3
     assert _feature(sign, "spoken_words") == 2
+    narrated = "Aerial shot of a forest as a narrator says 'Long before the roads, these hills belonged to wolves.'"
+    assert _feature(narrated, "offscreen_words") == 9 and _feature(narrated, "spoken_words") == 0
     assert _feature(prompt, "quoted_segments") == 1
     assert _feature("The dog's owner isn't home", "quoted_segments") == 0
     assert len(quoted_spans('He shouts "Run!" and she answers "Where?"')) == 2

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ava_model.artifact import read_manifest, save_artifact
 from ava_model.embedding import Embedder
-from ava_model.features import build_features
+from ava_model.features import STRUCTURE_FEATURES, build_features
 from ava_model.model import AvaModel
 from ava_model.platform_factors import fit_platform_factors
 from ava_model.rules import Rules, load_rules
@@ -133,6 +133,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         "rules_version": rules.version,
         "data_digest": digest,
         "modes": list(matrix.modes),
+        "structure_features": list(STRUCTURE_FEATURES),
         "sources": data.source_counts,
         "n_train": int(len(train_idx)),
         "n_test": int(len(test_idx)),
