@@ -74,9 +74,10 @@ class Predictor:
 
         modes, thresholds, playbook = self.model.modes, self.rules.thresholds, self.playbook
         risks = np.array([report.risks[m] for m in modes])
-        spans = ex.candidate_spans(report.prompt)
-        masked = [ex.remove_span(report.prompt, s) for s in spans]
         flagged = report.light != "green"
+        # Drivers explain modes at yellow or above: a green prompt needs no masking.
+        spans = ex.candidate_spans(report.prompt) if flagged else []
+        masked = [ex.remove_span(report.prompt, s) for s in spans]
         candidates = ex.rewrite_candidates(report.prompt, playbook.strategies[report.top_mode]) if flagged else []
         batch = masked + [text for text, _ in candidates]
         batch_risks = np.zeros((0, len(modes)))

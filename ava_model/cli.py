@@ -52,6 +52,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ava_model.api import load
+    from ava_model.server.app import create_app
+
+    # Load before serving so a bad --model fails here with one line, not inside uvicorn.
+    predictor = load(args.model)
+    print(f"AVA {predictor.version} on http://{args.host}:{args.port}/  (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(predictor), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``ava`` command."""
     from ava_model.artifact import default_artifact_dir
@@ -73,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="held-out metrics of a model against the baselines")
     ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ev.set_defaults(func=_evaluate)
+    srv = sub.add_parser("serve", help="serve the HTTP API and the web page")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    srv.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
+    srv.set_defaults(func=_serve)
     return parser
 
 

@@ -20,7 +20,7 @@ from ava_model.spans import Span, candidate_spans, remove_span
 if TYPE_CHECKING:
     from ava_model.api import Predictor
 
-MAX_CANDIDATES = 12
+MAX_CANDIDATES = 8
 MAX_DRIVERS = 3
 MIN_DRIVER_DELTA = 0.005
 MIN_GAIN = 0.01

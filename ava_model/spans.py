@@ -9,7 +9,7 @@ from ava_model.features import count_mentions, quotes
 
 _BREAK = re.compile(r"[,;:.!?()\[\]—–]|\s-\s|\b(?:and|while|as|then|but|with|before|after|until|where|who|which)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9'’-]+")
-MAX_SPANS = 14
+MAX_SPANS = 10
 
 
 @dataclass(frozen=True)

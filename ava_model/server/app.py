@@ -1,0 +1,209 @@
+"""The FastAPI app of ``ava serve``: the JSON API under /v1 and the web page at /.
+
+The model is loaded once, at start-up, in the lifespan (or a loaded Predictor is passed in);
+every request then scores with that one Predictor, which is thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ava_model.errors import AvaError, InvalidPrompt, UnknownPlatform
+from ava_model.server.schemas import (
+    MAX_BODY_BYTES,
+    FailureModeOut,
+    Health,
+    PlatformOut,
+    ScoreItem,
+    ScoreRequest,
+    ScoreResponse,
+    ValidationErrorOut,
+)
+from ava_model.validation import check_prompt
+
+if TYPE_CHECKING:
+    from ava_model.api import Predictor
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The page loads only its own files; /docs keeps FastAPI's defaults.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class InputError(Exception):
+    """Prompts or platforms that the rules refuse; carries FastAPI-shaped error items."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 JSON to a request body over ``limit`` bytes.
+
+    The body is read (up to the limit) before the app runs, so a chunked upload
+    without Content-Length is refused as well as a declared one.
+    """
+
+    def __init__(self, app: Callable[..., Awaitable[None]], limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._refuse(send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {"detail": f"Request body is larger than {self.limit // 1024} KB; send fewer or shorter prompts."}
+        ).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(predictor: Predictor | None = None, *, model_uri: str | None = None) -> FastAPI:
+    """Return the AVA FastAPI app.
+
+    Parameters
+    ----------
+    predictor:
+        A loaded Predictor to serve. When None, the model is loaded once at start-up
+        with :func:`ava_model.api.load` (``model_uri``, else ``AVA_MODEL_URI``, else the shipped model).
+    model_uri:
+        Artifact folder or ``models:/`` URI, used only when ``predictor`` is None.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "predictor", None) is None:
+            from ava_model.api import load
+
+            app.state.predictor = load(model_uri)
+        yield
+
+    app = FastAPI(
+        title="AVA",
+        summary="Pre-flight failure risk for AI video generation prompts.",
+        version=_package_version(),
+        lifespan=lifespan,
+    )
+    app.state.predictor = predictor
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    _add_error_handlers(app)
+    _add_routes(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _package_version() -> str:
+    from ava_model import __version__
+
+    return __version__
+
+
+def _predictor(request: Request) -> Predictor:
+    return request.app.state.predictor
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.post("/v1/score", response_model=ScoreResponse, tags=["score"],
+              responses={422: {"model": ValidationErrorOut}, 413: {"description": "Request body over 256 KB."}})
+    def score(body: ScoreRequest, request: Request) -> dict[str, Any]:
+        """Score prompts on platforms: per-mode risks, light, and (with ``explain``) what to do about them."""
+        predictor = _predictor(request)
+        items = body.resolved()
+        _check_items(predictor, items, body.batch)
+        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain) for i in items]
+        thresholds = predictor.rules.thresholds
+        return {
+            "results": [r.to_dict() for r in reports],
+            "model_version": predictor.version,
+            "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red},
+        }
+
+    @app.get("/v1/failure-modes", response_model=list[FailureModeOut], tags=["reference"])
+    def failure_modes(request: Request) -> list[dict[str, Any]]:
+        """List the failure modes of the taxonomy."""
+        return [m.to_dict() for m in _predictor(request).rules.modes]
+
+    @app.get("/v1/platforms", response_model=list[PlatformOut], tags=["reference"])
+    def platforms(request: Request) -> list[dict[str, Any]]:
+        """List the known platforms, with their support channels and audio capability."""
+        return [p.to_dict() for p in _predictor(request).rules.platforms]
+
+    @app.get("/healthz", response_model=Health, tags=["ops"])
+    def healthz(request: Request) -> dict[str, str]:
+        """Report that the model is loaded, and its version."""
+        return {"status": "ok", "model_version": _predictor(request).version}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+
+def _check_items(predictor: Predictor, items: list[ScoreItem], batch: bool) -> None:
+    """Raise InputError listing every prompt and platform the rules refuse, before any scoring."""
+    errors = []
+    for i, item in enumerate(items):
+        where: list[str | int] = ["body", "items", i] if batch else ["body"]
+        try:
+            check_prompt(item.prompt, predictor.rules.thresholds.max_prompt_chars)
+        except InvalidPrompt as exc:
+            errors.append({"loc": [*where, "prompt"], "msg": str(exc), "type": "value_error"})
+        try:
+            predictor.rules.platform(item.platform)
+        except UnknownPlatform as exc:
+            errors.append({"loc": [*where, "platform"], "msg": str(exc), "type": "value_error"})
+    if errors:
+        raise InputError(errors)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": exc.errors})
+
+    @app.exception_handler(AvaError)
+    async def ava_error(request: Request, exc: AvaError) -> JSONResponse:
+        # Input errors are caught field by field in _check_items; one arriving here is still
+        # the caller's fault, anything else (rules, artifact) is the server's.
+        if isinstance(exc, (InvalidPrompt, UnknownPlatform)):
+            return JSONResponse(status_code=422, content={"detail": [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]})
+        return JSONResponse(status_code=500, content={"detail": str(exc)})
