@@ -1,4 +1,4 @@
-"""The ``ava`` command: score prompts, train, evaluate."""
+"""The ``ava`` command: score, explain, serve, train, evaluate."""
 
 from __future__ import annotations
 
@@ -13,17 +13,45 @@ _COLOUR = {"green": "\033[32m", "yellow": "\033[33m", "red": "\033[31m"}
 
 
 def _score(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from ava_model.api import load
 
+    if (args.prompt is None) == (args.file is None):
+        raise AvaError("Give either a PROMPT or --file PROMPTS.csv|jsonl (with --out), not both or neither.")
+    if args.file is None and args.platform is None:
+        raise AvaError("--platform is required to score one prompt (an id or alias such as sora-2, 'Kling 1.6').")
     predictor = load(args.model)
+    if args.file is not None:
+        from ava_model.batch import score_file
+
+        target = Path(args.out) if args.out else Path(args.file).with_suffix(".scored.csv")
+        n = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl")
+        print(f"Scored {n} prompts -> {target}")
+        return 0
     report = predictor.predict(args.prompt, args.platform)
+    if report.escalation is not None and (args.generation_id or args.at):
+        from ava_model.explain import escalation_kit
+
+        kit = escalation_kit(report.prompt, report.platform, report.top_mode, predictor.rules, predictor.playbook,
+                             generation_id=args.generation_id, timestamp=args.at)
+        report = replace(report, escalation=kit)
     if args.json:
         print(report.to_json(indent=2))
         return 0
-    text = str(report)
+    text = report.render(escalate=args.escalate)
     if sys.stdout.isatty():
         text = text.replace(f"[{report.light.upper()}]", f"{_COLOUR[report.light]}[{report.light.upper()}]\033[0m", 1)
     print(text)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from ava_model.api import load
+    from ava_model.reference import mode_reference
+
+    page = mode_reference(load(args.model), args.mode, args.platform)
+    print(json.dumps(page.to_dict(), indent=2) if args.json else page.render())
     return 0
 
 
@@ -71,10 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
     sub = parser.add_subparsers(dest="command", required=True)
-    score = sub.add_parser("score", help="score one prompt on one platform")
-    score.add_argument("prompt")
-    score.add_argument("--platform", required=True, help="platform id or alias, e.g. sora-2, 'Kling 1.6'")
+    score = sub.add_parser("score", help="score one prompt, or a file of prompts, on a platform")
+    score.add_argument("prompt", nargs="?", help="the prompt (or use --file)")
+    score.add_argument("--platform", help="platform id or alias, e.g. sora-2, 'Kling 1.6' (for --file: default platform)")
     score.add_argument("--json", action="store_true", help="print the report as JSON")
+    score.add_argument("--escalate", action="store_true", help="also print the escalation kit")
+    score.add_argument("--generation-id", help="fill the escalation ticket with this generation id")
+    score.add_argument("--at", help="fill the ticket with where the failure first appears, e.g. 0:04")
+    score.add_argument("--file", help="CSV or JSONL with a 'prompt' (and 'platform') column: batch scoring")
+    score.add_argument("--out", help="with --file: output .csv (risks) or .jsonl (whole reports)")
     score.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
     score.set_defaults(func=_score)
     tr = sub.add_parser("train", help="train from ../shared/datasets and data/, log to MLflow, write the artifact")
@@ -83,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")
     tr.set_defaults(func=_train)
+    ex = sub.add_parser("explain", help="the reference page of a failure mode on a platform")
+    ex.add_argument("mode", help="failure mode id, e.g. lip_sync")
+    ex.add_argument("--platform", default="sora-2", help="platform id or alias (default sora-2)")
+    ex.add_argument("--json", action="store_true", help="print the page as JSON")
+    ex.add_argument("--model", default=None, help="artifact folder or models:/ URI")
+    ex.set_defaults(func=_explain)
     ev = sub.add_parser("evaluate", help="held-out metrics of a model against the baselines")
     ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ev.set_defaults(func=_evaluate)

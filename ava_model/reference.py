@@ -86,8 +86,11 @@ class ModeReference:
             *([f"  - {e.platform} at {e.at_second}s: {e.prompt} ({e.note or 'no note'})" for e in self.examples]
               or ["  - no labelled generation with a timestamp yet for this mode and platform"]),
             "Pick a different tool:",
-            *[f"  - {p.name}: {p.risk_if_exercised:.2f}" for p in self.safer_tools],
-            "Often comes with:", *[f"  - {m}: {v:.0%} of prompts that exercise {self.mode}" for m, v in self.related_modes],
+            *([f"  - {p.name}: {p.risk_if_exercised:.2f}" for p in self.safer_tools]
+              or ["  - no suitable platform scores lower for this mode"]),
+            "Often comes with:",
+            *([f"  - {m}: {v:.0%} of prompts that exercise {self.mode}" for m, v in self.related_modes if v > 0]
+              or ["  - no other mode co-occurs in the labels"]),
             f"If it fails anyway: documentation strength {self.escalation.documentation_strength}. "
             f"{self.escalation.strength_reason}",
             f"  Support: {self.escalation.support_channel} ({self.escalation.support_contact})",

@@ -11,6 +11,10 @@ _SHOWN_FROM = 0.05  # terminal summary lists modes from this risk up
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
+def _quoted(text: str) -> str:
+    return text if text[:1] in "'\"“‘" else f"'{text}'"
+
+
 @dataclass(frozen=True)
 class Driver:
     """A span of the prompt and how much removing it lowers one mode's risk."""
@@ -138,7 +142,7 @@ class RiskReport:
             lines.append(f"  ({len(ranked) - len(shown)} other modes below {_SHOWN_FROM:.2f})")
         for mode, drivers in self.drivers.items():
             if drivers:
-                spans = ", ".join(f"'{d.text}' (-{d.delta:.2f})" for d in drivers)
+                spans = ", ".join(f"{_quoted(d.text)} (-{d.delta:.2f})" for d in drivers)
                 lines.append(f"  why {mode}: {spans}")
         if self.rewrite is not None:
             r = self.rewrite
@@ -147,9 +151,9 @@ class RiskReport:
                 lines += [f"    - {advice}" for advice in r.advice]
             else:
                 lines.append(f"  rewrite: {r.message}")
-        usable = [a for a in self.alternatives if not a.flagged and a.platform != self.platform][:alternatives]
-        if usable:
-            lines.append("  safer platforms: " + "; ".join(f"{a.reason}" for a in usable))
+        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - 0.005][:alternatives]
+        if self.alternatives:
+            lines.append("  safer platforms: " + ("; ".join(a.reason for a in safer) or "none scores lower for this prompt"))
         if escalate and self.escalation is not None:
             k = self.escalation
             lines += [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from ava_model.cli import main
 
 
@@ -26,3 +28,36 @@ def test_errors_are_one_line_with_exit_code_2(capsys):
     assert err.startswith("ava: error: Unknown platform 'dall-e'") and "Traceback" not in err
     assert main(["score", "   ", "--platform", "kling"]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_score_escalate_fills_the_ticket(capsys):
+    prompt = "A man says 'I have been here since the morning and nobody has told me anything at all about the delay'"
+    assert main(["score", prompt, "--platform", "sora-2", "--escalate", "--generation-id", "gen_123", "--at", "0:04"]) == 0
+    out = capsys.readouterr().out
+    assert "gen_123" in out and "0:04" in out and "documentation strength" in out
+    assert "why lip_sync" in out and "safer rewrite" in out
+
+
+def test_score_file_writes_csv_and_jsonl(tmp_path, capsys):
+    source = tmp_path / "prompts.csv"
+    source.write_text("prompt,platform\nSeven balloons over a table,pika\n\"A sign that reads 'OPEN LATE'\",kling\n")
+    out = tmp_path / "scored.csv"
+    assert main(["score", "--file", str(source), "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert frame["platform"].tolist() == ["pika", "kling"] and frame["top_mode"].tolist()[0] == "object_count"
+    jsonl = tmp_path / "scored.jsonl"
+    assert main(["score", "--file", str(source), "--out", str(jsonl)]) == 0
+    reports = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert len(reports) == 2 and "alternatives" in reports[0]
+    source.write_text("prompt,platform\nok prompt,pika\n,kling\nother,dall-e\n")
+    assert main(["score", "--file", str(source), "--out", str(tmp_path / "bad.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "row 3" in err and "nothing scored" in err
+    assert not (tmp_path / "bad.csv").exists()
+
+
+def test_explain_prints_the_reference_page(capsys):
+    assert main(["explain", "object_count", "--platform", "Kling 1.6"]) == 0
+    out = capsys.readouterr().out
+    assert "Kling" in out and "Pick a different tool" in out and "Technical term" in out
+    assert main(["explain", "teleport", "--platform", "kling"]) == 2

@@ -48,3 +48,13 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     assert report.risks["physics"] == pytest.approx(
         load(result.artifact_dir).predict(report.prompt, "cogvideox").risks["physics"]
     )
+
+    # the registered model is also an mlflow.pyfunc model: MLflow serving answers the same risks
+    import pandas as pd
+
+    pyfunc = mlflow.pyfunc.load_model("models:/ava@champion")
+    frame = pd.DataFrame({"prompt": [report.prompt, "Seven balloons over a table"], "platform": ["cogvideox", "pika"]})
+    served = pyfunc.predict(frame)
+    expected = predictor.predict_proba(frame["prompt"].tolist(), frame["platform"].tolist())
+    assert list(served.columns) == list(expected.columns)
+    assert abs(served.to_numpy() - expected.to_numpy()).max() < 1e-5  # float noise of batch shapes only
