@@ -173,9 +173,27 @@ class RiskReport:
             f"<tr><td>{html.escape(m)}</td><td>{r:.2f}</td>"
             f"<td><div style='background:{colour};height:10px;width:{round(r * 200)}px'></div></td></tr>"
             for m, r in sorted(self.risks.items(), key=lambda kv: -kv[1])
+            if r >= _SHOWN_FROM or m == self.top_mode
         )
-        return (
+        parts = [
             f"<div><b style='color:{colour}'>{self.light.upper()}</b> on <code>{html.escape(self.platform)}</code>"
             f" — top risk <b>{html.escape(self.top_mode)}</b> {self.top_risk:.2f}"
-            f"<br><i>{html.escape(self.prompt)}</i><table>{rows}</table></div>"
-        )
+            f"<br><i>{html.escape(self.prompt)}</i><table>{rows}</table>"
+        ]
+        for mode, drivers in self.drivers.items():
+            if drivers:
+                items = ", ".join(f"<mark>{html.escape(d.text)}</mark> −{d.delta:.2f}" for d in drivers)
+                parts.append(f"<p>Why {html.escape(mode)}: {items}</p>")
+        if self.rewrite is not None:
+            r = self.rewrite
+            body = (f"<b>Safer rewrite</b> ({html.escape(r.message)})<br><code>{html.escape(r.prompt or '')}</code>"
+                    if r.helped else f"<b>Rewrite</b>: {html.escape(r.message)}")
+            parts.append(f"<p>{body}</p>")
+        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - 0.005][:3]
+        if safer:
+            parts.append("<p><b>Safer platforms</b>: " + "; ".join(html.escape(a.reason) for a in safer) + "</p>")
+        if self.escalation is not None:
+            k = self.escalation
+            parts.append(f"<p><b>If it fails anyway</b>: {html.escape(k.technical_term)} — documentation strength "
+                         f"{html.escape(k.documentation_strength)}; support: {html.escape(k.support_channel)}</p>")
+        return "".join(parts) + "</div>"
