@@ -1,4 +1,4 @@
-"""The FastAPI app of ``ava serve``: the JSON API under /v1 and the web page at /.
+"""The FastAPI app of ``ava serve``: the JSON API under /v1, the web page at / and the failure reference at /modes.
 
 The model is loaded once, at start-up, in the lifespan (or a loaded Predictor is passed in);
 every request then scores with that one Predictor, which is thread-safe.
@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ava_model.errors import AvaError, InvalidPrompt, UnknownPlatform
+from ava_model.errors import AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
 from ava_model.server.schemas import (
     MAX_BODY_BYTES,
     FailureModeOut,
     Health,
+    ModeReferenceOut,
+    NotFoundOut,
     PlatformOut,
     ScoreItem,
     ScoreRequest,
@@ -128,6 +130,7 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _add_error_handlers(app)
     _add_routes(app)
+    _add_reference_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
@@ -176,6 +179,46 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+
+DEFAULT_PLATFORM = "sora-2"
+
+
+def _add_reference_routes(app: FastAPI) -> None:
+    """The failure reference: one page per mode and platform, as JSON and as server-rendered HTML."""
+    from ava_model.reference import mode_reference
+    from ava_model.server import pages
+
+    @app.get("/v1/modes/{mode}", response_model=ModeReferenceOut, tags=["reference"],
+             responses={404: {"model": NotFoundOut, "description": "Unknown mode or platform; lists the valid ids."}})
+    def mode_page_json(mode: str, request: Request, platform: str = DEFAULT_PLATFORM) -> Any:
+        """The reference page of a failure mode on a platform: symptoms, prevention, escalation, safer platforms."""
+        try:
+            return mode_reference(_predictor(request), mode, platform).to_dict()
+        except (UnknownMode, UnknownPlatform) as exc:
+            return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.get("/modes", include_in_schema=False)
+    def modes_page(request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:
+        predictor = _predictor(request)
+        try:
+            refs = [mode_reference(predictor, m, platform) for m in predictor.rules.mode_ids]
+        except UnknownPlatform as exc:
+            return _html(pages.not_found_page(str(exc)), 404)
+        return _html(pages.modes_index(refs, predictor.rules, platform))
+
+    @app.get("/modes/{mode}", include_in_schema=False)
+    def mode_page(mode: str, request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:
+        predictor = _predictor(request)
+        try:
+            ref = mode_reference(predictor, mode, platform)
+        except (UnknownMode, UnknownPlatform) as exc:
+            return _html(pages.not_found_page(str(exc)), 404)
+        return _html(pages.reference_page(ref, predictor.rules))
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
 
 
 def _check_items(predictor: Predictor, items: list[ScoreItem], batch: bool) -> None:

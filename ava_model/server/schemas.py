@@ -205,6 +205,55 @@ class PlatformOut(_Open):
     successor_of: str | None = None
 
 
+class PlatformRiskOut(_Open):
+    """A failure mode on one platform: the risk when a prompt exercises it, and the observed rate behind it."""
+
+    platform: str
+    name: str
+    risk_if_exercised: float
+    observed_rate: float | None = None
+    sources: list[str]
+    suitable: bool
+    note: str | None = None
+
+
+class ExampleOut(_Open):
+    """A labelled generation that showed the failure, with when it first appeared."""
+
+    prompt: str
+    platform: str
+    at_second: float | None = None
+    note: str | None = None
+    generation_id: str | None = None
+    labelled_at: str
+
+
+class ModeReferenceOut(_Open):
+    """The reference page of one failure mode on one platform (``ModeReference.to_dict()``)."""
+
+    mode: str
+    name: str
+    technical_term: str
+    platform: str
+    platform_name: str
+    symptoms: list[str]
+    risk_factors: list[str]
+    prevention: list[str]
+    rewrite_strategies: list[tuple[str, str]]
+    escalation: EscalationOut
+    examples: list[ExampleOut]
+    this_platform: PlatformRiskOut
+    across_platforms: list[PlatformRiskOut]
+    related_modes: list[tuple[str, float]]
+    safer_tools: list[PlatformRiskOut]
+
+
+class NotFoundOut(BaseModel):
+    """404: what was not found, and the valid choices."""
+
+    detail: str
+
+
 class Health(BaseModel):
     """Liveness and the model being served."""
 

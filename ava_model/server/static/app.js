@@ -48,6 +48,19 @@ async function init() {
   } catch (err) {
     showError(`Could not load the platform list (${err.message}). Is the AVA server running?`);
   }
+  prefillFromQuery();
+}
+
+// "Score your prompt" on a reference page links here with ?prompt=&platform=: fill the form and check it.
+function prefillFromQuery() {
+  const query = new URLSearchParams(location.search);
+  const platform = query.get("platform");
+  if (platform && state.platforms[platform]) $("platform").value = platform;
+  const prompt = query.get("prompt");
+  if (prompt) {
+    $("prompt").value = prompt;
+    $("form").requestSubmit();
+  }
 }
 
 function fillPlatforms(platforms) {
@@ -286,6 +299,10 @@ function renderEscalation(report) {
   $("caveat").textContent = k.caveat;
   $("evidence").replaceChildren(...k.evidence.map((e) => el("li", {}, el("label", {}, el("input", { type: "checkbox" }), el("span", { text: e })))));
   $("ticket").textContent = k.ticket;
+  const href = `/modes/${encodeURIComponent(report.top_mode)}?platform=${encodeURIComponent(report.platform)}`;
+  const link = el("a", { href, text: `Reference: ${modeName(report.top_mode)} on ${platformName(report.platform)}` });
+  if (!$("reference-link")) $("caveat").after(el("p", { id: "reference-link", class: "small" }));
+  $("reference-link").replaceChildren(link);
 }
 
 // Only http(s) and mail addresses become links; anything else stays text.
