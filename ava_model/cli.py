@@ -1,4 +1,4 @@
-"""The ``ava`` command: score, explain, serve, train, evaluate."""
+"""The ``ava`` command: score, explain, serve, label, train, evaluate."""
 
 from __future__ import annotations
 
@@ -43,6 +43,27 @@ def _score(args: argparse.Namespace) -> int:
     if sys.stdout.isatty():
         text = text.replace(f"[{report.light.upper()}]", f"{_COLOUR[report.light]}[{report.light.upper()}]\033[0m", 1)
     print(text)
+    return 0
+
+
+def _label(args: argparse.Namespace) -> int:
+    from ava_model.feedback import LabelStore, record
+
+    store = LabelStore(args.store)
+    if args.label_command == "add":
+        failed = {"yes": True, "no": False}[args.failed]
+        result = record(args.prompt, args.platform, args.mode, failed, generation_id=args.generation_id,
+                        at_second=args.at_second, note=args.note, user=args.user, store=store)
+    elif args.label_command == "import":
+        from ava_model.labels import read_outcome_file
+
+        rows = read_outcome_file(Path(args.file), source=args.source, mode=args.mode)
+        result = store.add(rows, user=args.user)
+    else:
+        print(json.dumps(store.stats(), indent=2))
+        return 0
+    print(f"{result.inserted} stored ({result.corrections} corrections), {result.duplicates} duplicates ignored "
+          f"-> {store.path}")
     return 0
 
 
@@ -116,6 +137,25 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")
     tr.set_defaults(func=_train)
+    lab = sub.add_parser("label", help="report generation outcomes: the labels AVA retrains from")
+    lab.add_argument("--store", default=None, help="label store (default: AVA_LABEL_STORE or data/labels.db)")
+    lab_sub = lab.add_subparsers(dest="label_command", required=True)
+    add = lab_sub.add_parser("add", help="store one outcome")
+    add.add_argument("--prompt", required=True)
+    add.add_argument("--platform", required=True)
+    add.add_argument("--mode", required=True, help="failure mode id, e.g. lip_sync")
+    add.add_argument("--failed", required=True, choices=("yes", "no"), help="did the video show the failure?")
+    add.add_argument("--generation-id")
+    add.add_argument("--at-second", type=float, help="where the failure first appears, in seconds")
+    add.add_argument("--note")
+    add.add_argument("--user")
+    imp = lab_sub.add_parser("import", help="store every row of a CSV or JSONL file (all or nothing)")
+    imp.add_argument("file")
+    imp.add_argument("--mode", help="failure mode of every row, when the file has no 'mode' column")
+    imp.add_argument("--source", default="user")
+    imp.add_argument("--user")
+    lab_sub.add_parser("stats", help="counts by source, mode, platform and week; failure shares")
+    lab.set_defaults(func=_label)
     ex = sub.add_parser("explain", help="the reference page of a failure mode on a platform")
     ex.add_argument("mode", help="failure mode id, e.g. lip_sync")
     ex.add_argument("--platform", default="sora-2", help="platform id or alias (default sora-2)")

@@ -100,18 +100,21 @@ class ModeReference:
 
 
 def labelled_examples(mode: str, platform: str, limit: int = 5) -> tuple[Example, ...]:
-    """Return failed generations of this mode and platform that carry a timestamp, from ``AVA_LABELS`` files.
+    """Return failed generations of this mode and platform that carry a timestamp.
 
-    ``AVA_LABELS`` lists label files (CSV/JSONL in the label schema), separated by the OS path separator.
+    From the label store (``AVA_LABEL_STORE`` or data/labels.db, when it exists) and from
+    the files ``AVA_LABELS`` lists (CSV/JSONL, separated by the OS path separator).
     """
-    paths = [p for p in os.environ.get("AVA_LABELS", "").split(os.pathsep) if p]
-    if not paths:
-        return ()
+    from ava_model.feedback import LabelStore, default_store_path
     from ava_model.labels import read_outcome_file
 
+    frames = [read_outcome_file(Path(p)) for p in os.environ.get("AVA_LABELS", "").split(os.pathsep) if p]
+    if default_store_path().is_file():
+        frames.append(LabelStore(default_store_path()).training_rows())
     examples = []
-    for path in paths:
-        rows = read_outcome_file(Path(path))
+    for rows in frames:
+        if rows.empty:
+            continue
         rows = rows[(rows["mode"] == mode) & (rows["platform"] == platform) & (rows["label"] >= 0.5)]
         for r in rows[rows["at_second"].notna()].itertuples():
             examples.append(Example(r.prompt, r.platform, float(r.at_second), r.note, r.generation_id, str(r.labelled_at)))
