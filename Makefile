@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test train evaluate clean
+.PHONY: install demo test train retrain evaluate clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ test: install
 
 train: install
 	$(VENV)/bin/ava train
+
+retrain: install
+	$(VENV)/bin/ava train --since-champion
 
 evaluate: install
 	$(VENV)/bin/ava evaluate

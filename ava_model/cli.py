@@ -80,16 +80,37 @@ def _train(args: argparse.Namespace) -> int:
     from training.config import TrainConfig
     from training.trainer import train
 
+    from ava_model.feedback import default_store_path
+
+    store = Path(args.store) if args.store else default_store_path()
     config = TrainConfig(
         out_dir=Path(args.out),
         track=not args.no_track,
         register=not args.no_track,
         extra_labels=tuple(Path(p) for p in args.labels),
+        label_store=store if store.is_file() else None,
         **({"data_dir": Path(args.data_dir)} if args.data_dir else {}),
     )
+    if args.since_champion:
+        from training.retrain import retrain
+
+        result, decision = retrain(config)
+        print(result.summary().round(3).to_string())
+        print(f"Challenger written to {result.artifact_dir}" + (" (promoted)" if decision.promote else ""))
+        return 0
     result = train(config)
     print(result.summary().round(3).to_string())
     print(f"Artifact written to {result.artifact_dir}")
+    return 0
+
+
+def _registry(action: str, version: str | None) -> int:
+    from training.tracking import promote, rollback
+
+    try:
+        print(promote(version) if action == "promote" else rollback())
+    except Exception as exc:  # MLflow's own errors: show them as one line
+        raise AvaError(str(exc).splitlines()[0]) from exc
     return 0
 
 
@@ -136,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--data-dir", default=None, help="shared datasets folder (default: AVA_DATA_DIR or ../shared/datasets)")
     tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")
+    tr.add_argument("--since-champion", action="store_true",
+                    help="retrain with the stored labels and replace the champion only if the gate says it is better")
+    tr.add_argument("--store", default=None, help="label store (default: AVA_LABEL_STORE or data/labels.db)")
+    pr = sub.add_parser("promote", help="give a registered model version the champion alias")
+    pr.add_argument("version")
+    pr.set_defaults(func=lambda a: _registry("promote", a.version))
+    rb = sub.add_parser("rollback", help="move the champion alias back to the previous champion")
+    rb.set_defaults(func=lambda a: _registry("rollback", None))
     tr.set_defaults(func=_train)
     lab = sub.add_parser("label", help="report generation outcomes: the labels AVA retrains from")
     lab.add_argument("--store", default=None, help="label store (default: AVA_LABEL_STORE or data/labels.db)")

@@ -19,6 +19,7 @@ class TrainConfig:
     data_dir: shared benchmark datasets (``AVA_DATA_DIR``).
     authored_dir: authored label files (``data/authored``).
     extra_labels: further label files (CSV/JSONL outcome or prompt-level rows).
+    label_store: the SQLite label store of user reports (``None``: not used).
     sources: benchmark suites to import.
     published_rates: use the published per-model rates as platform-factor evidence.
     out_dir: where the artifact, manifest and model card are written.
@@ -28,6 +29,7 @@ class TrainConfig:
     near_duplicate_threshold: cosine above which two prompts share a group.
     calibration: 'sigmoid' or 'isotonic'.
     head_candidates: (family, C) pairs tried per mode by group CV on the training split.
+    fixed_heads: per mode (family, C) to use without selection (incremental retraining reuses the champion's).
     cv_folds: group folds for head selection and calibration.
     seed: randomness of fold assignment.
     track: log the run to MLflow; register: register the model and gate the champion alias.
@@ -37,6 +39,7 @@ class TrainConfig:
     data_dir: Path = field(default_factory=shared_data_dir)
     authored_dir: Path = field(default_factory=authored_dir)
     extra_labels: tuple[Path, ...] = ()
+    label_store: Path | None = None
     sources: tuple[str, ...] = BENCHMARK_SOURCES
     published_rates: bool = True
     out_dir: Path | None = None
@@ -48,6 +51,7 @@ class TrainConfig:
     head_candidates: tuple[tuple[str, float], ...] = (
         ("logreg", 0.02), ("logreg", 0.1), ("svm", 1.0), ("svm", 4.0),
     )
+    fixed_heads: dict[str, tuple[str, float]] | None = None
     cv_folds: int = 5
     seed: int = 0
     track: bool = True

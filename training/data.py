@@ -26,9 +26,10 @@ class TrainingData:
     """All label rows of a run, the platform-factor evidence, and where they came from."""
 
     rows: pd.DataFrame
-    evidence: tuple[Evidence, ...]
+    published: tuple[Evidence, ...]
     source_counts: dict[str, int]
     licences: dict[str, str]
+    label_store: dict[str, object] | None = None
 
 
 def outcome_evidence(rows: pd.DataFrame) -> list[Evidence]:
@@ -49,8 +50,9 @@ def load_training_data(
     rules: Rules,
     extra_labels: tuple[Path, ...] = (),
     published_rates: bool = True,
+    label_store: Path | None = None,
 ) -> TrainingData:
-    """Return the label rows of every source plus published-rate and outcome evidence."""
+    """Return the label rows of every source (benchmarks, authored, files, label store) and published evidence."""
     frames, counts, licences = [], {}, {}
     for name in sources:
         imported = _IMPORTERS[name](data_dir, rules)
@@ -65,11 +67,22 @@ def load_training_data(
         extra = import_outcomes(path, rules=rules)
         frames.append(extra)
         counts[f"labels:{Path(path).name}"] = len(extra)
+    store_info = None
+    if label_store is not None and Path(label_store).is_file():
+        from ava_model.feedback import LabelStore
+
+        store = LabelStore(label_store)
+        stored = store.training_rows()
+        frames.append(stored)
+        count, digest = store.digest()
+        counts["label_store"] = len(stored)
+        licences["label_store"] = "user reports (data stays on this machine)"
+        store_info = {"path": str(label_store), "rows": count, "current_rows": len(stored), "digest": digest}
     rows = pd.concat(frames, ignore_index=True)
-    evidence = outcome_evidence(rows)
+    published: list[Evidence] = []
     if published_rates:
         rates = import_published_rates(data_dir, rules)
         counts["published_rates"] = len(rates.table)
         licences["published_rates"] = rates.licence
-        evidence = list(rates.evidence) + evidence
-    return TrainingData(rows, tuple(evidence), counts, licences)
+        published = list(rates.evidence)
+    return TrainingData(rows, tuple(published), counts, licences, store_info)

@@ -52,11 +52,15 @@ def build_label_matrix(rows: pd.DataFrame, modes: tuple[str, ...]) -> LabelMatri
 
     A prompt labelled by several sources keeps the positive label if any source gives one
     (a benchmark tag or a rule saying it exercises the mode), with that label's largest weight.
-    A failed outcome on a platform (label >= 0.5) shows the prompt exercises the mode.
+    A failed outcome on a platform (label >= 0.5) shows the prompt exercises the mode. A passed
+    outcome says nothing about it: its prompt enters with weight 0, so it still gets a group
+    and a side of the split, but no head trains on it.
     """
     prompt_level = rows[rows["platform"] == ANY_PLATFORM]
-    failed = rows[(rows["platform"] != ANY_PLATFORM) & (rows["label"] >= 0.5)].assign(label=1.0)
-    usable = pd.concat([prompt_level, failed], ignore_index=True)
+    outcomes = rows[rows["platform"] != ANY_PLATFORM]
+    failed = outcomes[outcomes["label"] >= 0.5].assign(label=1.0)
+    passed = outcomes[outcomes["label"] < 0.5].assign(label=0.0, weight=0.0)
+    usable = pd.concat([prompt_level, failed, passed], ignore_index=True)
     usable = usable[usable["mode"].isin(modes)]
     prompts = tuple(dict.fromkeys(usable["prompt"]))
     index = {p: i for i, p in enumerate(prompts)}

@@ -47,6 +47,7 @@ def fit_heads(
     folds: int,
     calibration: str,
     seed: int,
+    fixed: dict[str, tuple[str, float]] | None = None,
 ) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
     """Return ({mode: fitted calibrated head}, {mode: chosen head and CV scores}); weight-0 rows are skipped per mode."""
     heads, chosen = {}, {}
@@ -55,7 +56,10 @@ def fit_heads(
         y = (Y[rows, j] >= 0.5).astype(int)
         if len(np.unique(y)) < 2:
             raise ValueError(f"Mode {mode!r} has only one class in the training split; add labelled examples.")
-        (family, c), scores = select_head(X[rows], y, W[rows, j], groups[rows], candidates, folds, seed)
+        if fixed and mode in fixed:
+            (family, c), scores = tuple(fixed[mode]), {}
+        else:
+            (family, c), scores = select_head(X[rows], y, W[rows, j], groups[rows], candidates, folds, seed)
         head = make_calibrated_head(family, c, len(STRUCTURE_FEATURES), calibration, group_folds(groups[rows], folds, seed))
         heads[mode] = head.fit(X[rows], y, sample_weight=W[rows, j])
         chosen[mode] = {"family": family, "C": c, "cv_roc_auc": scores}

@@ -54,8 +54,47 @@ def _experiment_id(mlflow) -> str:
     return mlflow.create_experiment(EXPERIMENT, artifact_location=location)
 
 
-def log_training_run(result: TrainResult, config: TrainConfig) -> None:
-    """Log params, sources, digest, metrics, plots, card and model; register and gate it. Fills run_id/version."""
+def set_champion(client, model_name: str, version: str) -> None:
+    """Point the champion alias at version, remembering the previous champion for rollback."""
+    try:
+        previous = client.get_model_version_by_alias(model_name, "champion").version
+    except Exception:  # no champion yet
+        previous = None
+    if previous is not None and str(previous) != str(version):
+        client.set_registered_model_tag(model_name, "previous_champion", str(previous))
+    client.set_registered_model_alias(model_name, "champion", str(version))
+
+
+def promote(version: str, model_name: str = "ava") -> str:
+    """Give a registered version the champion alias by hand; return a one-line account."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient()
+    client.get_model_version(model_name, str(version))  # raises with MLflow's message if it does not exist
+    set_champion(client, model_name, str(version))
+    return f"{model_name} version {version} is now champion."
+
+
+def rollback(model_name: str = "ava") -> str:
+    """Move the champion alias back to the previous champion; return a one-line account."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient()
+    previous = client.get_registered_model(model_name).tags.get("previous_champion")
+    if previous is None:
+        raise ValueError(f"{model_name} has no previous champion to roll back to.")
+    return promote(previous, model_name)
+
+
+def log_training_run(result: TrainResult, config: TrainConfig, decision=None) -> None:
+    """Log params, sources, digest, metrics, plots, card and model; register and gate it. Fills run_id/version.
+
+    With a champion/challenger ``decision`` the alias moves only if both the absolute gate and it pass.
+    """
     import mlflow
     from mlflow.tracking import MlflowClient
 
@@ -64,6 +103,8 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
 
     mlflow.set_tracking_uri(tracking_uri())
     passed, reasons = gate_verdict(result, load_gate())
+    if decision is not None and not decision.promote:
+        passed, reasons = False, reasons + list(decision.reasons)
     with mlflow.start_run(experiment_id=_experiment_id(mlflow)) as run:
         mlflow.log_params(config.to_params())
         mlflow.log_params({f"rows.{k}": v for k, v in result.data.source_counts.items()})
@@ -81,6 +122,18 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
             reliability_diagram(curves, tmp / "reliability.png")
             (tmp / "MODEL_CARD.md").write_text(result.card, encoding="utf-8")
             (tmp / "heldout_metrics.csv").write_text(result.metrics.to_csv(index=False), encoding="utf-8")
+            if decision is not None:
+                (tmp / "gate_decision.csv").write_text(decision.table.to_csv(index=False), encoding="utf-8")
+                (tmp / "gate_decision.txt").write_text(decision.summary(), encoding="utf-8")
+                mlflow.log_metrics({"gate.champion_mean_brier": decision.champion_mean_brier,
+                                    "gate.challenger_mean_brier": decision.challenger_mean_brier})
+            if result.data.label_store is not None:
+                from ava_model.feedback import LabelStore
+
+                snapshot = LabelStore(result.data.label_store["path"]).rows(include_superseded=True)
+                (tmp / "label_snapshot.csv").write_text(snapshot.to_csv(index=False), encoding="utf-8")
+                mlflow.set_tags({"label_store.rows": result.data.label_store["rows"],
+                                 "label_store.digest": result.data.label_store["digest"]})
             mlflow.log_artifacts(str(tmp))
             artifact_dir = result.artifact_dir
             if artifact_dir is None:
@@ -99,7 +152,7 @@ def log_training_run(result: TrainResult, config: TrainConfig) -> None:
         result.model_version = str(version.version)
         client = MlflowClient()
         if passed:
-            client.set_registered_model_alias(config.model_name, "champion", version.version)
+            set_champion(client, config.model_name, version.version)
             result.promoted = True
         print(
             f"Registered {config.model_name} version {version.version}: "

@@ -15,11 +15,11 @@ from ava_model.embedding import Embedder
 from ava_model.features import STRUCTURE_FEATURES, build_features
 from ava_model.model import AvaModel
 from ava_model.platform_factors import fit_platform_factors
-from ava_model.rules import Rules, load_rules
+from ava_model.rules import ANY_PLATFORM, Rules, load_rules
 from evaluation.metrics import binary_metrics
 from training.baselines import base_rate_predictions, tfidf_predictions
 from training.config import TrainConfig
-from training.data import TrainingData, load_training_data
+from training.data import TrainingData, load_training_data, outcome_evidence
 from training.dataset import LabelMatrix, build_label_matrix, data_digest
 from training.fit import fit_heads
 from training.splits import group_keys, holdout_mask, near_duplicate_groups
@@ -34,6 +34,7 @@ class HeldOut:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     predictions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    outcomes: pd.DataFrame | None = None  # held-out outcome labels with AVA's predicted risk
 
 
 @dataclass
@@ -48,6 +49,7 @@ class TrainResult:
     matrix: LabelMatrix
     test_mask: np.ndarray
     heldout: HeldOut
+    features: np.ndarray | None = None
     artifact_dir: Path | None = None
     run_id: str | None = None
     model_version: str | None = None
@@ -66,6 +68,18 @@ def heldout_metrics(heldout: HeldOut) -> pd.DataFrame:
             m = binary_metrics(heldout.labels[mode], p, heldout.weights[mode])
             records.append({"mode": mode, "predictor": name, **m.to_dict()})
     return pd.DataFrame(records)
+
+
+def outcome_predictions(model: AvaModel, outcomes: pd.DataFrame, X: np.ndarray, matrix: LabelMatrix) -> pd.DataFrame:
+    """Return outcome rows with the model's predicted risk for their prompt, platform and mode."""
+    frame = outcomes[["prompt", "platform", "mode", "label", "weight"]].reset_index(drop=True)
+    if frame.empty:
+        return frame.assign(risk=np.zeros(0))
+    index = {p: i for i, p in enumerate(matrix.prompts)}
+    rows = np.array([index[p] for p in frame["prompt"]])
+    risks = model.risk_proba(X[rows], frame["platform"].tolist())
+    column = {m: j for j, m in enumerate(model.modes)}
+    return frame.assign(risk=risks[np.arange(len(frame)), [column[m] for m in frame["mode"]]])
 
 
 def _predict_heldout(model: AvaModel, X: np.ndarray, matrix: LabelMatrix, train: np.ndarray, test: np.ndarray) -> HeldOut:
@@ -107,7 +121,8 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     config = config or TrainConfig()
     rules = rules or load_rules()
     data = load_training_data(
-        config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels, config.published_rates
+        config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels, config.published_rates,
+        config.label_store,
     )
     matrix = build_label_matrix(data.rows, rules.mode_ids)
     embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
@@ -121,11 +136,17 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     heads, chosen = fit_heads(
         X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx], matrix.modes,
         candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
+        fixed=config.fixed_heads,
     )
-    factors = fit_platform_factors(rules, list(data.evidence))
+    held_out_prompts = {p for p, t in zip(matrix.prompts, test_mask) if t}
+    outcomes = data.rows[data.rows["platform"] != ANY_PLATFORM]
+    outcome_test = outcomes["prompt"].isin(held_out_prompts)
+    # Platform factors learn from training-side outcomes only: held-out outcomes judge them.
+    factors = fit_platform_factors(rules, list(data.published) + outcome_evidence(outcomes[~outcome_test]))
     digest = data_digest(data.rows)
     model = AvaModel(matrix.modes, heads, factors, embedder.name, {})
     heldout = _predict_heldout(model, X, matrix, train_idx, test_idx)
+    heldout.outcomes = outcome_predictions(model, outcomes[outcome_test], X, matrix)
     metrics = heldout_metrics(heldout)
     manifest = {
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -135,6 +156,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         "modes": list(matrix.modes),
         "structure_features": list(STRUCTURE_FEATURES),
         "sources": data.source_counts,
+        "label_store": data.label_store,
         "n_train": int(len(train_idx)),
         "n_test": int(len(test_idx)),
         "heads": chosen,
@@ -149,7 +171,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     model.metadata["co_occurrence"] = co_occurrence(matrix)
     from training.model_card import render_model_card
 
-    result = TrainResult(model, metrics, manifest, "", data, matrix, test_mask, heldout)
+    result = TrainResult(model, metrics, manifest, "", data, matrix, test_mask, heldout, X)
     result.card = render_model_card(result, rules)
     if config.out_dir is not None:
         result.artifact_dir = save_artifact(model, config.out_dir, manifest, result.card)

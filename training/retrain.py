@@ -1,0 +1,44 @@
+"""Retrain from everything labelled so far and let the challenger replace the champion only if it is better."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ava_model.api import Predictor, load
+from ava_model.errors import ArtifactError
+from training.config import TrainConfig
+from training.gate import GateDecision, compare
+from training.paths import cache_dir
+from training.trainer import TrainResult, train
+from training.tracking import load_gate, log_training_run
+
+
+def current_champion(model_name: str = "ava") -> Predictor:
+    """Return the registry's champion, or the packaged default model when the registry has none."""
+    try:
+        return load(f"models:/{model_name}@champion")
+    except ArtifactError:
+        return load()
+
+
+def retrain(config: TrainConfig, champion: Predictor | None = None) -> tuple[TrainResult, GateDecision]:
+    """Train a challenger, compare it with the champion on the same held-out data, and record the decision.
+
+    The challenger's artifact goes to ``config.out_dir`` only when it wins; otherwise to
+    ``.cache/challenger`` so it can be inspected.
+    """
+    from ava_model.artifact import save_artifact
+
+    champion = champion or current_champion(config.model_name)
+    heads = champion.manifest.get("heads") or {}
+    fixed = config.fixed_heads or {m: (h["family"], h["C"]) for m, h in heads.items()} or None
+    # Incremental: reuse the champion's head family and C per mode; selection reruns with `ava train`.
+    result = train(replace(config, out_dir=None, track=False, fixed_heads=fixed))
+    decision = compare(champion.model, result, load_gate()["challenger"])
+    print(decision.summary())
+    target = config.out_dir if decision.promote and config.out_dir is not None else cache_dir() / "challenger"
+    result.artifact_dir = save_artifact(result.model, Path(target), result.manifest, result.card)
+    if config.track:
+        log_training_run(result, config, decision)
+    return result, decision
