@@ -53,11 +53,12 @@ class Predictor:
         """Return the rewrite strategies and escalation rules (data/rules)."""
         return load_playbook()
 
-    def predict(self, prompt: str, platform: str, *, explain: bool = True) -> RiskReport:
+    def predict(self, prompt: str, platform: str, *, explain: bool = True, user: str | None = None) -> RiskReport:
         """Return the RiskReport of one prompt on one platform.
 
         With ``explain`` (the default) the report also holds drivers, a verified rewrite,
-        ranked alternatives and, for yellow and red results, the escalation kit.
+        ranked alternatives and, for yellow and red results, the escalation kit. With
+        ``AVA_SCORE_LOG`` set, the prediction is appended to that log (with ``user``).
         """
         text = check_prompt(prompt, self.rules.thresholds.max_prompt_chars)
         platform_id = self.rules.platform(platform).id
@@ -65,7 +66,12 @@ class Predictor:
         exercise = self.model.exercise_proba(build_features(embedding, [text]))[0]
         factors = self.model.factor_matrix([platform_id])[0]
         report = self._report(text, platform_id, exercise * factors, exercise)
-        return self._explain(report, embedding[0], exercise, factors) if explain else report
+        if explain:
+            report = self._explain(report, embedding[0], exercise, factors)
+        from ava_model import score_log
+
+        score_log.append(report, user)
+        return report
 
     def _explain(self, report: RiskReport, embedding: np.ndarray, exercise: np.ndarray, factors: np.ndarray) -> RiskReport:
         import numpy as np
@@ -167,13 +173,13 @@ def default_predictor() -> Predictor:
     return _default
 
 
-def predict(prompt: str, platform: str) -> RiskReport:
-    """Return the calibrated failure risks of one prompt on one platform.
+def predict(prompt: str, platform: str, *, user: str | None = None) -> RiskReport:
+    """Return the calibrated failure risks of one prompt on one platform, with the product answer.
 
     Raises InvalidPrompt for an empty, non-string or over-long prompt and
     UnknownPlatform (listing the valid ids) for an unknown platform.
     """
-    return default_predictor().predict(prompt, platform)
+    return default_predictor().predict(prompt, platform, user=user)
 
 
 def predict_proba(prompts: Any, platforms: Any) -> pd.DataFrame:

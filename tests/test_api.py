@@ -97,3 +97,19 @@ def test_module_level_api_loads_once_across_threads(monkeypatch):
 def test_taxonomy_listing():
     assert [m.id for m in ava_model.failure_modes()][:2] == ["lip_sync", "anatomy"]
     assert "sora-2" in [p.id for p in ava_model.platforms()]
+
+
+def test_scoring_log_is_opt_in_and_one_line_per_prediction(shipped_predictor, tmp_path, monkeypatch):
+    log = tmp_path / "scores.jsonl"
+    shipped_predictor.predict("A cat naps on a sofa", "kling")
+    assert not log.exists()
+    monkeypatch.setenv("AVA_SCORE_LOG", str(log))
+    threads = [threading.Thread(target=lambda i=i: shipped_predictor.predict(f"A cat naps, take {i}", "kling",
+                                                                                user="u1")) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(lines) == 8 and {line["user"] for line in lines} == {"u1"}
+    assert set(lines[0]["risks"]) == set(shipped_predictor.model.modes) and len(lines[0]["prompt_sha256"]) == 64
