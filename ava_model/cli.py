@@ -67,6 +67,15 @@ def _label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(args: argparse.Namespace) -> int:
+    from ava_model.feedback import LabelStore
+    from ava_model.history import user_history
+
+    history = user_history(args.user, score_log=args.log, store=LabelStore(args.store) if args.store else None)
+    print(json.dumps(history.to_dict(), indent=2) if args.json else history.render())
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     from ava_model.api import load
     from ava_model.reference import mode_reference
@@ -185,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--user")
     lab_sub.add_parser("stats", help="counts by source, mode, platform and week; failure shares")
     lab.set_defaults(func=_label)
+    hi = sub.add_parser("history", help="one user's scored prompts and reported failures over time")
+    hi.add_argument("--user", required=True)
+    hi.add_argument("--log", default=None, help="scoring log (default: AVA_SCORE_LOG)")
+    hi.add_argument("--store", default=None, help="label store (default: AVA_LABEL_STORE or data/labels.db)")
+    hi.add_argument("--json", action="store_true")
+    hi.set_defaults(func=_history)
     ex = sub.add_parser("explain", help="the reference page of a failure mode on a platform")
     ex.add_argument("mode", help="failure mode id, e.g. lip_sync")
     ex.add_argument("--platform", default="sora-2", help="platform id or alias (default sora-2)")

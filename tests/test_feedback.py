@@ -124,3 +124,25 @@ def test_label_cli(tmp_path, capsys):
     assert main(["label", "--store", store, "add", "--prompt", "x", "--platform", "kling", "--mode", "lipsync",
                  "--failed", "yes"]) == 2
     assert "field 'mode'" in capsys.readouterr().err
+
+
+def test_history_shows_one_user_and_compares_observed_with_predicted(tmp_path, shipped_predictor, monkeypatch, capsys):
+    from ava_model.history import user_history
+
+    log = tmp_path / "scores.jsonl"
+    monkeypatch.setenv("AVA_SCORE_LOG", str(log))
+    shipped_predictor.predict(PROMPT, "sora-2", user="ana")
+    shipped_predictor.predict("A calm lake at dawn", "veo-3", user="ana")
+    shipped_predictor.predict("Seven balloons over a table", "pika", user="ben")
+    store = LabelStore(tmp_path / "labels.db")
+    record(PROMPT, "sora-2", "lip_sync", True, generation_id="a1", at_second=4.0, user="ana", store=store)
+    record("Seven balloons over a table", "pika", "object_count", True, generation_id="b1", user="ben", store=store)
+    ana = user_history("ana", score_log=log, store=store)
+    assert ana.scored == 2 and ana.reported == 1 and ana.red == 1
+    assert ana.by_mode == [{"mode": "lip_sync", "platform": "sora-2", "reports": 1, "observed_rate": 1.0,
+                            "predicted_risk": ana.by_mode[0]["predicted_risk"]}]
+    assert 0.3 < ana.by_mode[0]["predicted_risk"] <= 1.0
+    assert all("balloons" not in r["prompt"] for r in ana.red_prompts)  # ben's prompts never shown to ana
+    assert user_history("nobody", score_log=log, store=store).scored == 0
+    assert main(["history", "--user", "ana", "--log", str(log), "--store", str(tmp_path / "labels.db")]) == 0
+    assert "History of ana" in capsys.readouterr().out
