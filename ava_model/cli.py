@@ -29,7 +29,7 @@ def _score(args: argparse.Namespace) -> int:
         n = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl")
         print(f"Scored {n} prompts -> {target}")
         return 0
-    report = predictor.predict(args.prompt, args.platform)
+    report = predictor.predict(args.prompt, args.platform, user=args.user)
     if report.escalation is not None and (args.generation_id or args.at):
         from ava_model.explain import escalation_kit
 
@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--escalate", action="store_true", help="also print the escalation kit")
     score.add_argument("--generation-id", help="fill the escalation ticket with this generation id")
     score.add_argument("--at", help="fill the ticket with where the failure first appears, e.g. 0:04")
+    score.add_argument("--user", help="user id: the prediction joins this user's history (with AVA_SCORE_LOG)")
     score.add_argument("--file", help="CSV or JSONL with a 'prompt' (and 'platform') column: batch scoring")
     score.add_argument("--out", help="with --file: output .csv (risks) or .jsonl (whole reports)")
     score.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")

@@ -146,3 +146,20 @@ def test_history_shows_one_user_and_compares_observed_with_predicted(tmp_path, s
     assert user_history("nobody", score_log=log, store=store).scored == 0
     assert main(["history", "--user", "ana", "--log", str(log), "--store", str(tmp_path / "labels.db")]) == 0
     assert "History of ana" in capsys.readouterr().out
+
+
+def test_history_page_over_http(tmp_path, shipped_predictor, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from ava_model.server import create_app
+
+    monkeypatch.setenv("AVA_SCORE_LOG", str(tmp_path / "scores.jsonl"))
+    monkeypatch.setenv("AVA_LABEL_STORE", str(tmp_path / "labels.db"))
+    record(PROMPT, "sora-2", "lip_sync", True, generation_id="a1", user="ana")
+    client = TestClient(create_app(shipped_predictor))
+    assert client.post("/v1/score", json={"prompt": PROMPT, "platform": "sora-2", "user": "ana"}).status_code == 200
+    page = client.get("/history", params={"user": "ana"})
+    assert page.status_code == 200 and "History of ana" in page.text and "<svg" in page.text and "lip_sync" in page.text
+    assert client.get("/v1/history", params={"user": "ana"}).json()["reported"] == 1
+    assert client.get("/v1/history", params={"user": "ben"}).json()["scored"] == 0
+    assert client.get("/history").status_code == 422  # the user id is required

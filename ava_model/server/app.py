@@ -153,7 +153,7 @@ def _add_routes(app: FastAPI) -> None:
         predictor = _predictor(request)
         items = body.resolved()
         _check_items(predictor, items, body.batch)
-        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain) for i in items]
+        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain, user=body.user) for i in items]
         thresholds = predictor.rules.thresholds
         return {
             "results": [r.to_dict() for r in reports],
@@ -197,6 +197,19 @@ def _add_reference_routes(app: FastAPI) -> None:
             return mode_reference(_predictor(request), mode, platform).to_dict()
         except (UnknownMode, UnknownPlatform) as exc:
             return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.get("/v1/history", tags=["history"])
+    def history_json(user: str) -> dict[str, Any]:
+        from ava_model.history import user_history
+
+        return user_history(user).to_dict()
+
+    @app.get("/history", include_in_schema=False)
+    def history_html(user: str) -> HTMLResponse:
+        from ava_model.history import user_history
+        from ava_model.server.history_page import history_page
+
+        return _html(history_page(user_history(user)))
 
     @app.get("/modes", include_in_schema=False)
     def modes_page(request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:

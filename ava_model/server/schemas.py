@@ -61,6 +61,8 @@ class ScoreRequest(BaseModel):
     platform: str | None = Field(default=None, min_length=1, max_length=200)
     items: list[ScoreItem] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
     explain: bool = Field(default=True, description="Add drivers, a verified rewrite, alternatives and the escalation kit.")
+    user: str | None = Field(default=None, max_length=200,
+                             description="Optional user id: the prediction joins that user's history (AVA_SCORE_LOG).")
 
     @model_validator(mode="after")
     def _one_form(self) -> ScoreRequest:
