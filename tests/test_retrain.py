@@ -65,3 +65,6 @@ def test_user_labels_move_the_champion(tmp_path, shared_dir, shipped_predictor, 
     assert {"label_snapshot.csv", "gate_decision.csv"} <= {a.path for a in client.list_artifacts(result.run_id)}
     with pytest.raises(ValueError, match="no previous champion"):
         rollback()
+    from training.tracking import promote
+
+    assert promote(result.model_version) == f"ava version {result.model_version} is now champion."
