@@ -14,6 +14,7 @@ def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:
     import numpy as np
 
     from ava_model.api import load
+    from ava_model.embedding import Embedder
     from ava_model.features import build_features
     from training.config import TrainConfig
     from training.data import load_training_data
@@ -24,12 +25,10 @@ def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:
     predictor = load(uri)
     config = TrainConfig()
     rules = predictor.rules
-    data = load_training_data(config.data_dir, config.authored_dir, config.sources, rules)
+    data = load_training_data(config.data_dir, config.authored_dir, config.sources, rules,
+                              published_rates=False)  # rates are not needed to score prompts
     matrix = build_label_matrix(data.rows, predictor.model.modes)
     prompts = list(matrix.prompts)
-    predictor.embedder.cache_dir = None
-    from ava_model.embedding import Embedder
-
     embedder = Embedder(predictor.model.embedder, cache_dir=config.cache_dir)
     embeddings = embedder.encode(prompts, show_progress=True)
     X = build_features(embeddings, prompts)
