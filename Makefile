@@ -30,7 +30,7 @@ retrain: install
 	$(VENV)/bin/ava train --since-champion
 
 evaluate: install
-	$(VENV)/bin/ava evaluate
+	$(VENV)/bin/ava evaluate --report reports/evaluation.html
 
 clean:
 	rm -rf $(VENV) .cache mlruns mlflow.db reports

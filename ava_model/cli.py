@@ -124,6 +124,11 @@ def _registry(action: str, version: str | None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.report:
+        from evaluation.heldout import write_report
+
+        print(f"Report written to {write_report(args.model, Path(args.report), with_loso=not args.no_loso)}")
+        return 0
     from evaluation.heldout import evaluate_artifact
 
     table = evaluate_artifact(args.model)
@@ -209,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=_explain)
     ev = sub.add_parser("evaluate", help="held-out metrics of a model against the baselines")
     ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
+    ev.add_argument("--report", default=None, help="write the full HTML report (CIs, baselines, plots, LOSO) here")
+    ev.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out (about a minute)")
     ev.set_defaults(func=_evaluate)
     srv = sub.add_parser("serve", help="serve the HTTP API and the web page")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")

@@ -1,38 +1,63 @@
-"""Evaluate a trained artifact on the held-out split its training run defined."""
+"""Rebuild the held-out split of a trained model and evaluate it there, as `ava evaluate` does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 
-def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:
-    """Return per-mode held-out metrics of a model next to the baselines, recomputed from the data.
+def heldout_result(uri: str | None = None):
+    """Return a TrainResult-shaped view of an existing model on the data and hash split training uses.
 
-    Rebuilds the label set and the hash split exactly as training does, so the held-out
-    prompts are the ones the model never saw.
+    The held-out prompts are the ones the model never saw: the split is decided by a stable
+    hash of each near-duplicate group.
     """
-    import numpy as np
-
     from ava_model.api import load
     from ava_model.embedding import Embedder
     from ava_model.features import build_features
+    from ava_model.rules import ANY_PLATFORM
     from training.config import TrainConfig
     from training.data import load_training_data
     from training.dataset import build_label_matrix
     from training.splits import group_keys, holdout_mask, near_duplicate_groups
-    from training.trainer import _predict_heldout, heldout_metrics
+    from training.trainer import TrainResult, _predict_heldout, heldout_metrics, outcome_predictions
 
     predictor = load(uri)
     config = TrainConfig()
-    rules = predictor.rules
-    data = load_training_data(config.data_dir, config.authored_dir, config.sources, rules,
-                              published_rates=False)  # rates are not needed to score prompts
+    from ava_model.feedback import default_store_path
+
+    store = default_store_path()
+    data = load_training_data(config.data_dir, config.authored_dir, config.sources, predictor.rules,
+                              published_rates=False, label_store=store if store.is_file() else None)
     matrix = build_label_matrix(data.rows, predictor.model.modes)
     prompts = list(matrix.prompts)
-    embedder = Embedder(predictor.model.embedder, cache_dir=config.cache_dir)
-    embeddings = embedder.encode(prompts, show_progress=True)
+    embeddings = Embedder(predictor.model.embedder, cache_dir=config.cache_dir).encode(prompts, show_progress=True)
     X = build_features(embeddings, prompts)
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     test = holdout_mask(group_keys(prompts, groups), config.test_fraction)
     heldout = _predict_heldout(predictor.model, X, matrix, np.nonzero(~test)[0], np.nonzero(test)[0])
-    return heldout_metrics(heldout).sort_values(["mode", "predictor"])
+    held_prompts = {p for p, t in zip(prompts, test) if t}
+    outcomes = data.rows[(data.rows["platform"] != ANY_PLATFORM) & data.rows["prompt"].isin(held_prompts)]
+    heldout.outcomes = outcome_predictions(predictor.model, outcomes, X, matrix)
+    return TrainResult(predictor.model, heldout_metrics(heldout), predictor.manifest, "", data, matrix, test,
+                       heldout, X)
+
+
+def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:
+    """Return per-mode held-out metrics of a model next to the base-rate and TF-IDF baselines."""
+    return heldout_result(uri).metrics.sort_values(["mode", "predictor"])
+
+
+def write_report(uri: str | None, path: Path, with_loso: bool = True) -> Path:
+    """Evaluate a model with bootstrap CIs and every baseline, run leave-one-source-out, write one HTML file."""
+    from evaluation.evaluate import EvalConfig, evaluate_split, leave_one_source_out
+    from evaluation.report_html import render_evaluation_html
+    from training.config import TrainConfig
+
+    report = evaluate_split(heldout_result(uri), EvalConfig())
+    loso = leave_one_source_out(TrainConfig()) if with_loso else None
+    out = render_evaluation_html(report, loso, path)
+    print(report.summary().round(3).to_string())
+    return out

@@ -1,0 +1,251 @@
+"""Held-out evaluation of AVA next to four baselines, with bootstrap CIs, per-platform checks and LOSO.
+
+``evaluate_split`` judges a finished training run on the split that run defined;
+``leave_one_source_out`` asks how AVA transfers to a benchmark suite it never saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from evaluation.baselines import BASELINES, baseline_predictions, mode_rows
+from evaluation.metrics import METRIC_NAMES, binary_metrics, calibration_bins, expected_calibration_error
+
+if TYPE_CHECKING:
+    from ava_model.model import AvaModel
+    from training.config import TrainConfig
+    from training.trainer import TrainResult
+
+PREDICTORS = ("ava",) + BASELINES
+LOSO_SOURCES = ("vbench2", "t2v_compbench", "vbench", "authored")
+
+
+@dataclass
+class EvalConfig:
+    """Knobs of an evaluation: bootstrap resamples, their seed, and calibration bins."""
+
+    n_bootstrap: int = 200
+    seed: int = 0
+    n_bins: int = 10
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Held-out metrics of AVA and the baselines.
+
+    Attributes
+    ----------
+    table: one row per (mode, predictor): metrics, n, positives and 95% bootstrap CIs
+        (auc_lo, auc_hi, brier_lo, brier_hi).
+    bins: per mode, AVA's calibration bins (edges, counts, mean predicted, observed rate).
+    platform: per (platform, mode) outcome labels: n, observed vs predicted failure rate, Brier.
+    factors: platform x mode table of the model's platform factors (risk when a prompt exercises the mode).
+    labels, weights, predictions: held-out arrays per mode (predictions per predictor), for plots.
+    """
+
+    table: pd.DataFrame
+    bins: dict[str, dict[str, list[float]]]
+    platform: pd.DataFrame
+    factors: pd.DataFrame
+    config: EvalConfig
+    labels: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    weights: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    predictions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """Return the mean of every metric over modes, one row per predictor (NaN AUCs skipped)."""
+        columns = list(METRIC_NAMES) + ["auc_lo", "auc_hi", "brier_lo", "brier_hi"]
+        return self.table.groupby("predictor", sort=False)[columns].mean()
+
+    def shortfalls(self) -> pd.DataFrame:
+        """Return the (mode, baseline) rows where a baseline's ROC AUC is above AVA's on that mode."""
+        ava = self.table[self.table["predictor"] == "ava"].set_index("mode")["roc_auc"]
+        others = self.table[self.table["predictor"] != "ava"].copy()
+        others["ava_roc_auc"] = others["mode"].map(ava)
+        worse = others[others["roc_auc"] > others["ava_roc_auc"]].copy()
+        worse["ci_above_ava"] = worse["auc_lo"] > worse["ava_roc_auc"]
+        return worse[["mode", "predictor", "roc_auc", "auc_lo", "auc_hi", "ava_roc_auc", "ci_above_ava"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict (the held-out arrays are left out)."""
+        return {
+            "config": {"n_bootstrap": self.config.n_bootstrap, "seed": self.config.seed, "n_bins": self.config.n_bins},
+            "table": _records(self.table),
+            "summary": _records(self.summary().reset_index()),
+            "bins": self.bins,
+            "platform": _records(self.platform),
+            "factors": _records(self.factors.reset_index()),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def bootstrap_auc_brier(
+    y: np.ndarray, p: np.ndarray, w: np.ndarray, n_bootstrap: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (ROC AUC, Brier) of n_bootstrap resamples of the rows; AUC is NaN where a resample has one class.
+
+    Resampling is vectorised: each resample is a vector of multinomial row counts, which multiply
+    the sample weights. The weighted AUC is computed on the rows sorted once by p, with ties
+    counted half (the same value sklearn's roc_auc_score gives).
+    """
+    y, p, w = (np.asarray(a, dtype=float) for a in (y, p, w))
+    n = len(y)
+    if n == 0 or n_bootstrap <= 0:
+        return np.full(max(n_bootstrap, 0), np.nan), np.full(max(n_bootstrap, 0), np.nan)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_bootstrap).astype(float)
+    wb = counts * w  # (B, n)
+    total = wb.sum(axis=1)
+    brier = (wb * (y - p) ** 2).sum(axis=1) / np.where(total > 0, total, np.nan)
+    order = np.argsort(p, kind="mergesort")
+    ps, ys, ws = p[order], y[order] >= 0.5, wb[:, order]
+    starts = np.concatenate([[0], np.nonzero(np.diff(ps))[0] + 1])  # first row of each tied value
+    pos = np.add.reduceat(ws * ys, starts, axis=1)
+    neg = np.add.reduceat(ws * ~ys, starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg  # negative weight strictly below each value
+    denom = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (pos * (below + 0.5 * neg)).sum(axis=1) / denom
+    auc[denom <= 0] = np.nan
+    return auc, brier
+
+
+def _interval(values: np.ndarray) -> tuple[float, float]:
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def heldout_arrays(result: TrainResult) -> tuple[dict, dict, dict]:
+    """Return per-mode held-out (labels, weights, {predictor: probabilities}) for AVA and every baseline."""
+    matrix, X = result.matrix, result.features
+    test_mask = np.asarray(result.test_mask, dtype=bool)
+    exercise = result.model.exercise_proba(X[test_mask])
+    position = np.cumsum(test_mask) - 1  # row index -> row of exercise
+    baselines = baseline_predictions(result)
+    labels, weights, predictions = {}, {}, {}
+    for j, mode in enumerate(matrix.modes):
+        _, te = mode_rows(matrix.weights, test_mask, j)
+        labels[mode] = (matrix.labels[te, j] >= 0.5).astype(int)
+        weights[mode] = matrix.weights[te, j]
+        predictions[mode] = {"ava": exercise[position[te], j], **baselines[mode]}
+    return labels, weights, predictions
+
+
+def platform_table(outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """Return per (platform, mode): n, weighted observed failure rate, mean predicted risk and Brier."""
+    columns = ["platform", "mode", "n", "observed_rate", "predicted_rate", "brier"]
+    if outcomes is None or outcomes.empty:
+        return pd.DataFrame(columns=columns)
+    records = []
+    for (platform, mode), g in outcomes.groupby(["platform", "mode"]):
+        w, r = g["weight"].to_numpy(float), g["risk"].to_numpy(float)
+        y = (g["label"].to_numpy(float) >= 0.5).astype(float)
+        if w.sum() <= 0:
+            continue
+        records.append({
+            "platform": platform, "mode": mode, "n": len(g),
+            "observed_rate": float(np.average(y, weights=w)), "predicted_rate": float(np.average(r, weights=w)),
+            "brier": float(np.average((y - r) ** 2, weights=w)),
+        })
+    return pd.DataFrame(records, columns=columns)
+
+
+def factor_table(model: AvaModel) -> pd.DataFrame:
+    """Return the platform x mode table of platform factors: P(platform fails mode | prompt exercises it)."""
+    return pd.DataFrame(
+        {mode: [model.factors[p][mode].rate for p in model.factors] for mode in model.modes},
+        index=pd.Index(list(model.factors), name="platform"),
+    )
+
+
+def evaluate_split(result: TrainResult, config: EvalConfig | None = None) -> EvaluationReport:
+    """Return the EvaluationReport of a TrainResult on its own held-out split."""
+    config = config or EvalConfig()
+    labels, weights, predictions = heldout_arrays(result)
+    records, bins = [], {}
+    for k, mode in enumerate(labels):
+        y, w = labels[mode], weights[mode]
+        for name in PREDICTORS:
+            p = predictions[mode][name]
+            metrics = binary_metrics(y, p, w).to_dict()
+            metrics["ece"] = expected_calibration_error(y, np.asarray(p, dtype=float), w, config.n_bins)
+            # One seed per mode: every predictor sees the same resamples, so their CIs are paired.
+            auc, brier = bootstrap_auc_brier(y, np.clip(p, 1e-6, 1 - 1e-6), w, config.n_bootstrap, config.seed + k)
+            (auc_lo, auc_hi), (brier_lo, brier_hi) = _interval(auc), _interval(brier)
+            records.append({"mode": mode, "predictor": name, **metrics, "auc_lo": auc_lo, "auc_hi": auc_hi,
+                            "brier_lo": brier_lo, "brier_hi": brier_hi,
+                            "n_boot_auc": int(np.isfinite(auc).sum())})
+        b = calibration_bins(y, predictions[mode]["ava"], w, config.n_bins)
+        bins[mode] = {"edges": list(b.edges), "counts": list(b.counts), "mean_predicted": list(b.mean_predicted),
+                      "observed_rate": list(b.observed_rate)}
+    return EvaluationReport(
+        pd.DataFrame(records), bins, platform_table(result.heldout.outcomes), factor_table(result.model), config,
+        labels, weights, predictions,
+    )
+
+
+def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, ...] = LOSO_SOURCES) -> pd.DataFrame:
+    """Return per (held-out source, mode, predictor) ROC AUC and Brier when that source is never trained on.
+
+    The data, embeddings and near-duplicate groups are built once. For each source, AVA's heads
+    (one SVM candidate, 3 group folds, for speed) and TF-IDF + LR train on the prompts of every
+    other source, minus any prompt sharing a near-duplicate group with the held-out source, and
+    are scored on the held-out source's prompts. Modes with one class on either side are skipped.
+    """
+    from ava_model.embedding import Embedder
+    from ava_model.features import build_features
+    from ava_model.rules import load_rules
+    from training.baselines import tfidf_predictions
+    from training.config import TrainConfig
+    from training.data import load_training_data
+    from training.dataset import build_label_matrix
+    from training.fit import fit_heads
+    from training.splits import near_duplicate_groups
+
+    config = replace(config or TrainConfig(), head_candidates=(("svm", 4.0),), cv_folds=3)
+    rules = load_rules()
+    data = load_training_data(config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels,
+                              False, config.label_store)
+    matrix = build_label_matrix(data.rows, rules.mode_ids)
+    prompts = list(matrix.prompts)
+    embeddings = Embedder(config.embedder, cache_dir=config.cache_dir).encode(prompts, show_progress=True)
+    X = build_features(embeddings, prompts)
+    groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
+    source = np.array(matrix.sources)
+    records = []
+    for held in sources:
+        test = source == held
+        if not test.any():
+            print(f"LOSO: no prompts from {held!r}; skipped.", flush=True)
+            continue
+        train = ~test & ~np.isin(groups, groups[test])
+        print(f"LOSO: holding out {held!r}: {int(test.sum())} test prompts, {int(train.sum())} training.", flush=True)
+        for j, mode in enumerate(matrix.modes):
+            tr = np.nonzero(train & (matrix.weights[:, j] > 0))[0]
+            te = np.nonzero(test & (matrix.weights[:, j] > 0))[0]
+            y_tr, y_te = (matrix.labels[tr, j] >= 0.5).astype(int), (matrix.labels[te, j] >= 0.5).astype(int)
+            if len(np.unique(y_te)) < 2 or len(np.unique(y_tr)) < 2:
+                continue
+            heads, _ = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
+                                 candidates=config.head_candidates, folds=config.cv_folds,
+                                 calibration=config.calibration, seed=config.seed)
+            w_tr, w_te = matrix.weights[tr, j], matrix.weights[te, j]
+            scored = {
+                "ava": heads[mode].predict_proba(X[te])[:, 1],
+                "tfidf_lr": tfidf_predictions([prompts[i] for i in tr], y_tr, w_tr, [prompts[i] for i in te]),
+            }
+            for name, p in scored.items():
+                m = binary_metrics(y_te, p, w_te)
+                records.append({"source": held, "mode": mode, "predictor": name, "n": m.n,
+                                "positives": m.positives, "roc_auc": m.roc_auc, "brier": m.brier})
+    return pd.DataFrame(records, columns=["source", "mode", "predictor", "n", "positives", "roc_auc", "brier"])
