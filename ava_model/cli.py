@@ -113,6 +113,20 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    from evaluation.drift import detect_drift
+    from evaluation.drift_report import render_drift_html
+
+    report = detect_drift(args.reference, args.current)
+    if args.out:
+        print(f"Drift report written to {render_drift_html(report, Path(args.out))}")
+    for test in report.tests:
+        print(f"{test.name:<22} statistic {test.statistic:.4f}  p {test.p_value:.4f}  "
+              f"{'DRIFT' if test.drifted else 'no drift'}")
+    print("overall: " + ("DRIFT" if report.drifted else "no drift"))
+    return 0
+
+
 def _registry(action: str, version: str | None) -> int:
     from training.tracking import promote, rollback
 
@@ -212,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", help="print the page as JSON")
     ex.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ex.set_defaults(func=_explain)
+    dr = sub.add_parser("drift", help="has the traffic moved away from the reference? (MMD, domain classifier, PSI)")
+    dr.add_argument("--reference", required=True, help="JSONL scoring log or CSV with a 'prompt' column")
+    dr.add_argument("--current", required=True, help="JSONL scoring log or CSV with a 'prompt' column")
+    dr.add_argument("--out", default=None, help="write the HTML drift report here")
+    dr.set_defaults(func=_drift)
     ev = sub.add_parser("evaluate", help="held-out metrics of a model against the baselines")
     ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ev.add_argument("--report", default=None, help="write the full HTML report (CIs, baselines, plots, LOSO) here")

@@ -40,6 +40,10 @@ class DataSourceError(AvaError, ValueError):
     """A benchmark file is missing or malformed."""
 
 
+class DriftInputError(AvaError, ValueError):
+    """A drift input (window, embeddings, risks, labelled frame or setting) is malformed."""
+
+
 class ArtifactError(AvaError):
     """A model artifact cannot be found or read."""
 

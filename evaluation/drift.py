@@ -8,7 +8,7 @@ Three questions, in the order their evidence arrives:
 2. Output drift: has the predicted risk moved? PSI and a KS test per mode, and the
    change in the shares of green/yellow/red lights.
 3. Performance drift, once outcome labels arrive: AUC and Brier per time window with
-   bootstrap intervals (``performance_by_window``, ``flag_windows``).
+   bootstrap intervals (``evaluation.performance_drift``).
 
 ``detect_drift`` answers 1 and 2 for two windows of prompts (DataFrames or JSONL
 scoring logs) and returns a DriftReport; ``evaluation.drift_report`` renders it as HTML.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ava_model.errors import AvaError
+from ava_model.errors import DriftInputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +35,6 @@ PSI_EPSILON = 1e-4
 HIST_BINS = 20
 
 
-class DriftInputError(AvaError, ValueError):
-    """A drift input (window, embeddings, risks, labelled frame or setting) is malformed."""
 
 
 @dataclass
@@ -71,22 +69,18 @@ class DriftConfig:
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 1:
             raise DriftInputError(f"alpha must be in (0, 1), got {self.alpha!r}.")
-        for name in ("permutations", "classifier_permutations", "bootstrap", "max_samples", "psi_bins", "n_clusters"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise DriftInputError(f"{name} must be a positive integer, got {getattr(self, name)!r}.")
-        if self.classifier_folds < 2 or self.max_samples < 2 or self.psi_bins < 2:
-            raise DriftInputError(
-                f"classifier_folds, max_samples and psi_bins must be >= 2, got "
-                f"{self.classifier_folds}, {self.max_samples}, {self.psi_bins}."
-            )
+        minimum = {"permutations": 1, "classifier_permutations": 1, "bootstrap": 1, "n_clusters": 1,
+                   "max_samples": 2, "psi_bins": 2, "classifier_folds": 2}
+        for name, low in minimum.items():
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < low:
+                raise DriftInputError(f"{name} must be an integer >= {low}, got {getattr(self, name)!r}.")
 
 
 @dataclass(frozen=True)
 class TestResult:
     """One two-sample test: its statistic, p-value and verdict at the configured alpha."""
 
-    __test__ = False  # not a pytest class despite the name
-
+    __test__ = False  # not a pytest test class despite its name
     name: str
     statistic: float
     p_value: float
@@ -139,11 +133,8 @@ class DriftReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
-        return {
-            **asdict(self),
-            "tests": [t.to_dict() for t in self.tests],
-            "clusters": [c.to_dict() for c in self.clusters],
-        }
+        tests, clusters = [t.to_dict() for t in self.tests], [c.to_dict() for c in self.clusters]
+        return {**asdict(self), "tests": tests, "clusters": clusters}
 
 
 # ----------------------------------------------------------------------------- input drift
@@ -168,15 +159,14 @@ def _windows(X_ref: Any, X_cur: Any, config: DriftConfig) -> tuple[np.ndarray, n
 
 def _mmd2(K: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """Return the unbiased MMD² for each row of masks (True = reference) over kernel matrix K."""
-    m = masks.sum(1)[0]
+    X, diag = masks.astype(np.float64), np.diag(K)
+    m = X[0].sum()
     n = len(K) - m
-    X = masks.astype(np.float64)
-    s_xx = np.einsum("pn,np->p", X, K @ X.T)  # sum of K over reference pairs, diagonal included
+    s_xx = np.einsum("pn,np->p", X, K @ X.T)  # sums over reference pairs, diagonal included
     s_xy = X @ K.sum(1) - s_xx
     s_yy = K.sum() - s_xx - 2 * s_xy
-    diag = np.diag(K)
     d_x = X @ diag
-    return (s_xx - d_x) / (m * (m - 1)) + (s_yy - (diag.sum() - d_x)) / (n * (n - 1)) - 2 * s_xy / (m * n)
+    return (s_xx - d_x) / (m * (m - 1)) + (s_yy - diag.sum() + d_x) / (n * (n - 1)) - 2 * s_xy / (m * n)
 
 
 def mmd_test(X_ref: Any, X_cur: Any, config: DriftConfig | None = None) -> TestResult:
@@ -190,18 +180,16 @@ def mmd_test(X_ref: Any, X_cur: Any, config: DriftConfig | None = None) -> TestR
     A, B, _, _ = _windows(X_ref, X_cur, config)
     Z = np.vstack([A, B])
     sq = np.maximum(np.add.outer((Z**2).sum(1), (Z**2).sum(1)) - 2 * Z @ Z.T, 0.0)
-    median = float(np.median(sq[np.triu_indices(len(Z), 1)]))
-    bandwidth = median if median > 0 else 1.0
+    bandwidth = float(np.median(sq[np.triu_indices(len(Z), 1)])) or 1.0  # 1.0: all points identical
     K = np.exp(-sq / bandwidth)
     rng = np.random.default_rng(config.seed + 1)
-    observed = np.zeros((1, len(Z)), dtype=bool)
-    observed[0, : len(A)] = True
-    permuted = np.argsort(rng.random((config.permutations, len(Z))), axis=1) < len(A)
+    observed = np.arange(len(Z))[None] < len(A)
+    permuted = np.argsort(rng.random((config.permutations, len(Z))), axis=1) < len(A)  # random m-subsets
     stats = _mmd2(K, np.vstack([observed, permuted]))
     p = float((1 + np.sum(stats[1:] >= stats[0])) / (1 + config.permutations))
-    return TestResult("mmd", float(stats[0]), p, p <= config.alpha, {
-        "bandwidth_sq": bandwidth, "n_reference": len(A), "n_current": len(B), "permutations": config.permutations,
-    })
+    details = {"bandwidth_sq": bandwidth, "n_reference": len(A), "n_current": len(B),
+               "permutations": config.permutations}
+    return TestResult("mmd", float(stats[0]), p, p <= config.alpha, details)
 
 
 def _oof_auc(Z: np.ndarray, y: np.ndarray, folds: int, seed: int) -> float:
@@ -246,10 +234,9 @@ def domain_classifier_test(X_ref: Any, X_cur: Any, config: DriftConfig | None = 
         null = np.array([_oof_auc(Z, rng.permutation(y), folds, config.seed)
                          for _ in range(config.classifier_permutations)])
     p = float((1 + np.sum(null >= auc)) / (1 + len(null)))
-    return TestResult("domain_classifier", auc, p, p <= config.alpha, {
-        "null_auc_mean": float(null.mean()), "null_auc_q95": float(np.quantile(null, 0.95)), "folds": folds,
-        "permutations": len(null), "n_reference": len(A), "n_current": len(B),
-    })
+    details = {"null_auc_mean": float(null.mean()), "null_auc_q95": float(np.quantile(null, 0.95)), "folds": folds,
+               "permutations": len(null), "n_reference": len(A), "n_current": len(B)}
+    return TestResult("domain_classifier", auc, p, p <= config.alpha, details)
 
 
 def drift_drivers(prompts_ref: list[str], X_ref: Any, prompts_cur: list[str], X_cur: Any,
@@ -264,10 +251,9 @@ def drift_drivers(prompts_ref: list[str], X_ref: Any, prompts_cur: list[str], X_
     if len(prompts_ref) != len(X_ref) or len(prompts_cur) != len(X_cur):
         raise DriftInputError(f"prompts and embeddings differ in length: {len(prompts_ref)} vs {len(X_ref)} "
                               f"(reference), {len(prompts_cur)} vs {len(X_cur)} (current).")
-    A, B, keep_a, keep_b = _windows(X_ref, X_cur, config)
-    Z = np.vstack([A, B])
-    k = min(config.n_clusters, len(Z))
-    km = KMeans(n_clusters=k, n_init=3, random_state=config.seed).fit(Z)
+    A, B, _, keep_b = _windows(X_ref, X_cur, config)
+    k = min(config.n_clusters, len(A) + len(B))
+    km = KMeans(n_clusters=k, n_init=3, random_state=config.seed).fit(np.vstack([A, B]))
     ref_labels, cur_labels = km.labels_[: len(A)], km.labels_[len(A):]
     cur_prompts = [prompts_cur[i] for i in keep_b]
     shifts = []
@@ -293,12 +279,13 @@ def population_stability_index(ref: Any, cur: Any, bins: int = 10) -> float:
     if not len(ref) or not len(cur) or not (np.isfinite(ref).all() and np.isfinite(cur).all()):
         raise DriftInputError(f"PSI needs non-empty finite samples, got {len(ref)} and {len(cur)} values.")
     cuts = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1]))
-    shares = [np.bincount(np.searchsorted(cuts, x, side="right"), minlength=len(cuts) + 1) / len(x) for x in (ref, cur)]
-    r, c = (np.maximum(s, PSI_EPSILON) for s in shares)
+    r, c = (np.maximum(np.bincount(np.searchsorted(cuts, x, side="right"), minlength=len(cuts) + 1) / len(x),
+                       PSI_EPSILON) for x in (ref, cur))
     return float(np.sum((c - r) * np.log(c / r)))
 
 
-def output_drift(risks_ref: pd.DataFrame, risks_cur: pd.DataFrame, config: DriftConfig | None = None) -> dict[str, dict]:
+def output_drift(risks_ref: pd.DataFrame, risks_cur: pd.DataFrame,
+                 config: DriftConfig | None = None) -> dict[str, dict[str, Any]]:
     """Return per mode the PSI, two-sample KS statistic and p-value, mean risks and a drifted flag.
 
     A mode is drifted when its PSI exceeds ``psi_threshold`` or its KS p-value, Bonferroni
@@ -309,7 +296,7 @@ def output_drift(risks_ref: pd.DataFrame, risks_cur: pd.DataFrame, config: Drift
     config = config or DriftConfig()
     if list(risks_ref.columns) != list(risks_cur.columns):
         raise DriftInputError(f"risk columns differ: {list(risks_ref.columns)} vs {list(risks_cur.columns)}.")
-    result = {}
+    result: dict[str, dict] = {}
     for mode in risks_ref.columns:
         ref, cur = risks_ref[mode].to_numpy(float), risks_cur[mode].to_numpy(float)
         ks = ks_2samp(ref, cur)
@@ -336,134 +323,45 @@ def light_shares(lights_ref: list[str], lights_cur: list[str]) -> dict[str, dict
 # ----------------------------------------------------------------------------- performance drift
 
 
-def _auc_rows(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Return the ROC AUC of each row of (y, p) via mid-ranks; NaN for a single-class row."""
-    from scipy.stats import rankdata
-
-    pos = y.sum(1)
-    neg = y.shape[1] - pos
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = ((rankdata(p, axis=1) * y).sum(1) - pos * (pos + 1) / 2) / (pos * neg)
-    return np.where((pos > 0) & (neg > 0), auc, np.nan)
-
-
-def performance_by_window(frame: pd.DataFrame, freq: str | None = "W", config: DriftConfig | None = None) -> pd.DataFrame:
-    """Return per time window and mode: n, positives, ROC AUC and Brier with bootstrap 95% intervals.
-
-    ``frame`` has columns timestamp, mode, label (0/1) and risk. ``freq`` is a pandas
-    frequency ("W", "D", "MS"...); ``None`` makes the whole frame one window (a reference
-    period). AUC and its interval are NaN when a window (or resample) holds one class.
-    """
-    import pandas as pd
-
-    config = config or DriftConfig()
-    missing = [c for c in ("timestamp", "mode", "label", "risk") if c not in frame.columns]
-    if missing:
-        raise DriftInputError(f"performance frame lacks columns {missing}; has {list(frame.columns)}.")
-    data = frame.assign(timestamp=pd.to_datetime(frame["timestamp"]))
-    bad = sorted(set(data["label"].unique()) - {0, 1})
-    if bad or not data["risk"].between(0, 1).all():
-        raise DriftInputError(f"labels must be 0/1 and risks in [0, 1]; got label values {bad[:5]}.")
-    if freq:
-        groups = data.groupby([pd.Grouper(key="timestamp", freq=freq), "mode"])
-    else:
-        groups = data.assign(window=data["timestamp"].min()).groupby(["window", "mode"])
-    rng = np.random.default_rng(config.seed)
-    rows = []
-    for (window, mode), group in groups:
-        y, p = group["label"].to_numpy(float), group["risk"].to_numpy(float)
-        idx = rng.integers(0, len(y), (config.bootstrap, len(y)))
-        aucs, briers = _auc_rows(y[idx], p[idx]), ((p[idx] - y[idx]) ** 2).mean(1)
-        auc_lo, auc_hi = np.nanpercentile(aucs, [2.5, 97.5]) if np.isfinite(aucs).any() else (np.nan, np.nan)
-        rows.append({
-            "window": window, "mode": mode, "n": len(y), "positives": int(y.sum()),
-            "auc": float(_auc_rows(y[None], p[None])[0]), "auc_lo": float(auc_lo), "auc_hi": float(auc_hi),
-            "brier": float(np.mean((p - y) ** 2)), "brier_lo": float(np.percentile(briers, 2.5)),
-            "brier_hi": float(np.percentile(briers, 97.5)),
-        })
-    return pd.DataFrame(rows)
-
-
-def _resampled_bounds(per_window: pd.DataFrame, labelled: pd.DataFrame, config: DriftConfig) -> np.ndarray:
-    """Return per row of per_window the 95% range of AUC and Brier over reference resamples of that row's size."""
-    rng = np.random.default_rng(config.seed)
-    by_mode = {m: (g["label"].to_numpy(float), g["risk"].to_numpy(float)) for m, g in labelled.groupby("mode")}
-    bounds = np.full((len(per_window), 4), np.nan)
-    for i, (mode, n) in enumerate(zip(per_window["mode"], per_window["n"])):
-        if mode in by_mode:
-            y, p = by_mode[mode]
-            idx = rng.integers(0, len(y), (config.bootstrap, int(n)))
-            aucs = _auc_rows(y[idx], p[idx])
-            bounds[i, :2] = np.nanpercentile(aucs, [2.5, 97.5]) if np.isfinite(aucs).any() else np.nan
-            bounds[i, 2:] = np.percentile(((p[idx] - y[idx]) ** 2).mean(1), [2.5, 97.5])
-    return bounds
-
-
-def flag_windows(per_window: pd.DataFrame, reference: Any, config: DriftConfig | None = None) -> pd.DataFrame:
-    """Return per_window with ref_* bounds and auc_outside, brier_outside and flagged columns.
-
-    A window's mode is flagged when its AUC or Brier lies outside the reference interval of that
-    mode. ``reference`` is one of:
-
-    - the labelled rows of a reference period (timestamp, mode, label, risk): the interval of a
-      window is the 95% range of the metric over resamples of the reference of that window's
-      size, so an unchanged window is flagged about 5% of the time per metric (recommended);
-    - a window label of ``per_window``, or one row per mode with auc_lo, auc_hi, brier_lo,
-      brier_hi (``performance_by_window(period, freq=None)``): that bootstrap CI is used as is.
-      It reflects only the reference's own uncertainty, not the window's, so an unchanged window
-      of similar size falls outside it far more often than 5%.
-    """
-    import pandas as pd
-
-    columns = ["ref_auc_lo", "ref_auc_hi", "ref_brier_lo", "ref_brier_hi"]
-    if isinstance(reference, pd.DataFrame) and {"label", "risk"} <= set(reference.columns):
-        bounds = pd.DataFrame(_resampled_bounds(per_window, reference, config or DriftConfig()),
-                              columns=columns, index=per_window.index)
-        out = pd.concat([per_window, bounds], axis=1)
-    else:
-        ref = reference if isinstance(reference, pd.DataFrame) else per_window[per_window["window"] == pd.Timestamp(reference)]
-        if ref.empty or ref["mode"].duplicated().any():
-            raise DriftInputError(f"the reference must hold one row per mode; got modes {list(ref['mode'])} "
-                                  f"for {reference if not isinstance(reference, pd.DataFrame) else 'the given frame'!r}; "
-                                  f"windows: {[str(w) for w in per_window['window'].unique()]}.")
-        out = per_window.join(ref.set_index("mode")[[c[4:] for c in columns]].add_prefix("ref_"), on="mode")
-    out["auc_outside"] = (out["auc"] < out["ref_auc_lo"]) | (out["auc"] > out["ref_auc_hi"])
-    out["brier_outside"] = (out["brier"] < out["ref_brier_lo"]) | (out["brier"] > out["ref_brier_hi"])
-    out["flagged"] = out["auc_outside"] | out["brier_outside"]
-    return out
-
-
-# ----------------------------------------------------------------------------- the whole check
-
-
 def load_window(source: Any, name: str = "window") -> pd.DataFrame:
     """Return a window as a DataFrame with prompt, platform and, when logged, risks and timestamp.
 
-    ``source`` is a DataFrame with a ``prompt`` column or the path of a JSONL scoring log.
+    ``source`` is a DataFrame with a ``prompt`` column, the path of a JSONL scoring log, or a CSV path.
     """
     import pandas as pd
 
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".csv":
+        if not Path(source).is_file():
+            raise DriftInputError(f"{name}: no CSV file at {source}.")
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise DriftInputError(f"{name}: no JSONL scoring log at {path}.")
-        records = []
-        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise DriftInputError(f"{name}: {path} line {line_no} is not JSON: {exc}") from exc
-        frame = pd.DataFrame(records)
+        lines = enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        frame = pd.DataFrame([_json_line(line, i, path, name) for i, line in lines if line.strip()])
     elif isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
     else:
-        raise DriftInputError(f"{name} must be a DataFrame or a JSONL path, got {type(source).__name__}.")
+        raise DriftInputError(f"{name} must be a DataFrame, a JSONL or a CSV path, got {type(source).__name__}.")
     if "prompt" not in frame.columns or len(frame) < 2:
-        raise DriftInputError(f"{name} needs >= 2 rows and a 'prompt' column; got {len(frame)} rows, {list(frame.columns)}.")
-    if "platform" not in frame.columns:
-        frame = frame.assign(platform=DEFAULT_PLATFORM)
-    return frame.assign(platform=frame["platform"].fillna(DEFAULT_PLATFORM))
+        raise DriftInputError(f"{name} needs >= 2 rows and a 'prompt' column; "
+                              f"got {len(frame)} rows, columns {list(frame.columns)}.")
+    bad = [i + 1 for i, p in enumerate(frame["prompt"]) if not isinstance(p, str) or not p.strip()]
+    if bad:
+        raise DriftInputError(f"{name}: prompts must be non-empty strings; rows {bad[:10]} are not.")
+    platform = frame["platform"] if "platform" in frame.columns else pd.Series(DEFAULT_PLATFORM, index=frame.index)
+    return frame.assign(platform=platform.fillna(DEFAULT_PLATFORM))
+
+
+def _json_line(line: str, number: int, path: Path, name: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DriftInputError(f"{name}: {path} line {number} is not JSON: {exc}") from exc
+    if not isinstance(record, dict):
+        raise DriftInputError(f"{name}: {path} line {number} must be a JSON object, got {type(record).__name__}.")
+    return record
 
 
 def _logged_risks(frame: pd.DataFrame, name: str) -> pd.DataFrame | None:
@@ -506,22 +404,21 @@ def detect_drift(reference: Any, current: Any, predictor: Any = None, config: Dr
     risks = [r if r is not None else predictor.predict_proba(list(w["prompt"]), list(w["platform"]))
              for r, w in zip(logged, (ref, cur))]
     if sorted(risks[0].columns) != sorted(risks[1].columns):
-        raise DriftInputError(f"the windows' risks name different modes: {list(risks[0].columns)} vs {list(risks[1].columns)}.")
+        raise DriftInputError(f"the windows' risks name different modes: "
+                              f"{list(risks[0].columns)} vs {list(risks[1].columns)}.")
     risks[1] = risks[1][list(risks[0].columns)]
-    if predictor is not None:
-        thresholds = predictor.rules.thresholds
-    else:
-        from ava_model.rules import load_rules
+    from ava_model.rules import load_rules
 
-        thresholds = load_rules().thresholds
+    thresholds = predictor.rules.thresholds if predictor is not None else load_rules().thresholds
     lights = [[thresholds.light(float(m)) for m in r.max(axis=1)] for r in risks]
     encode = (embedder or predictor.embedder).encode
     prompts = [list(map(str, w["prompt"])) for w in (ref, cur)]
     X_ref, X_cur = encode(prompts[0]), encode(prompts[1])
     output = output_drift(risks[0], risks[1], config)
     worst = min(output.values(), key=lambda o: o["ks_p_adjusted"])
+    worst_mode = next(m for m, o in output.items() if o is worst)
     ks = TestResult("output_ks", worst["ks_statistic"], worst["ks_p_adjusted"], worst["ks_p_adjusted"] <= config.alpha,
-                    {"mode": next(m for m, o in output.items() if o is worst), "correction": "bonferroni"})
+                    {"mode": worst_mode, "correction": "bonferroni over modes"})
     tests = [mmd_test(X_ref, X_cur, config), domain_classifier_test(X_ref, X_cur, config), ks]
     verdicts = {t.name: bool(t.drifted) for t in tests}
     verdicts["output_psi"] = any(o["psi"] > config.psi_threshold for o in output.values())

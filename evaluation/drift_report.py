@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.yes{color:#b00020;font-weight:600}.no{color:#2e7d32}.banner{padding:.6em 1em;border-radius:6px}
 .drift{background:#fde7e9}.stable{background:#e8f5e9}img{max-width:100%}small{color:#666}
 """
@@ -63,18 +64,37 @@ def _lights_figure(shares: dict[str, dict[str, float]]) -> Any:
     lights = list(LIGHT_COLOURS)
     x = np.arange(len(lights))
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.bar(x - 0.2, [shares["reference"][k] for k in lights], 0.4, label="reference", color="#9e9e9e")
-    ax.bar(x + 0.2, [shares["current"][k] for k in lights], 0.4, label="current", color=[LIGHT_COLOURS[k] for k in lights])
+    ax.bar(x - 0.2, [shares["reference"][k] for k in lights], 0.4, color="#9e9e9e")
+    ax.bar(x + 0.2, [shares["current"][k] for k in lights], 0.4, color=[LIGHT_COLOURS[k] for k in lights])
     ax.set_xticks(x, lights)
     ax.set_ylabel("share of prompts")
     ax.set_ylim(0, 1)
+    ax.set_title("Traffic lights: reference (grey), current (coloured)", fontsize=10)
+    return fig
+
+
+def _clusters_figure(clusters: list) -> Any:
+    """Return a horizontal bar chart of each cluster's share of the reference and current windows."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    y = np.arange(len(clusters))
+    fig, ax = plt.subplots(figsize=(5, 0.5 + 0.45 * max(1, len(clusters))))
+    ax.barh(y - 0.2, [c.share_reference for c in clusters], 0.4, label="reference", color="#1f77b4")
+    ax.barh(y + 0.2, [c.share_current for c in clusters], 0.4, label="current", color="#ff7f0e")
+    ax.set_yticks(y, [f"cluster {c.cluster}" for c in clusters])
+    ax.invert_yaxis()  # largest growth on top, as in the table
+    ax.set_xlabel("share of window")
     ax.legend(fontsize=8)
-    ax.set_title("Traffic lights", fontsize=10)
     return fig
 
 
 def _yes_no(flag: bool) -> str:
     return '<span class="yes">drift</span>' if flag else '<span class="no">stable</span>'
+
+
+def _details(details: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in details.items())
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -88,9 +108,10 @@ def _sections(report: DriftReport) -> list[str]:
     tests = _table(
         ["test", "statistic", "p-value", "verdict", "details"],
         [[html.escape(t.name), f"{t.statistic:.4g}", f"{t.p_value:.3g}", _yes_no(t.drifted),
-          f"<small>{html.escape(', '.join(f'{k}={v:.3g}' if isinstance(v, float) else f'{k}={v}' for k, v in t.details.items()))}</small>"]
+          f"<small>{html.escape(_details(t.details))}</small>"]
          for t in report.tests]
-        + [["output_psi", f"{max(o['psi'] for o in report.output.values()):.3g}", "", _yes_no(report.verdicts["output_psi"]),
+        + [["output_psi", f"{max(o['psi'] for o in report.output.values()):.3g}", "",
+            _yes_no(report.verdicts["output_psi"]),
             f"<small>max PSI over modes; threshold {report.config.get('psi_threshold')}</small>"]],
     )
     output = _table(
@@ -115,7 +136,7 @@ def _sections(report: DriftReport) -> list[str]:
         "<h2>Traffic lights</h2>", lights, _png(_lights_figure(report.light_shares)),
         "<h2>What moved: clusters of prompts</h2>",
         "<p><small>k-means on the pooled embeddings; sorted by growth in the current window's share.</small></p>",
-        clusters,
+        clusters, _png(_clusters_figure(report.clusters)),
     ]
 
 
@@ -132,7 +153,8 @@ def render_drift_html(report: DriftReport, path: str | Path) -> Path:
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8"><title>AVA drift report</title>',
         f"<style>{STYLE}</style></head><body>", "<h1>AVA drift report</h1>",
         f'<p class="banner {"drift" if report.drifted else "stable"}"><b>{verdict}</b> '
-        f"({report.n_reference} reference vs {report.n_current} current prompts; drifted tests: {html.escape(failing)}; "
+        f"({report.n_reference} reference vs {report.n_current} current prompts; "
+        f"drifted tests: {html.escape(failing)}; "
         f"alpha {report.config.get('alpha')})</p>",
         *_sections(report), "</body></html>",
     ])
