@@ -138,6 +138,13 @@ def _registry(action: str, version: str | None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.compare:
+        from evaluation.compare import compare_models
+
+        table = compare_models(*args.compare)
+        print(f"A = {args.compare[0]}, B = {args.compare[1]}; delta = AUC(B) - AUC(A), paired bootstrap")
+        print(table.round(4).to_string(index=False))
+        return 0
     if args.report:
         from evaluation.heldout import write_report
 
@@ -235,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ev.add_argument("--report", default=None, help="write the full HTML report (CIs, baselines, plots, LOSO) here")
     ev.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out (about a minute)")
+    ev.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                    help="compare two models (artifact folders or models:/ URIs) with a paired bootstrap on AUC")
     ev.set_defaults(func=_evaluate)
     srv = sub.add_parser("serve", help="serve the HTTP API and the web page")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
