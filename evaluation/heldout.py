@@ -50,8 +50,12 @@ def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:
     return heldout_result(uri).metrics.sort_values(["mode", "predictor"])
 
 
-def write_report(uri: str | None, path: Path, with_loso: bool = True) -> Path:
-    """Evaluate a model with bootstrap CIs and every baseline, run leave-one-source-out, write one HTML file."""
+def write_report(uri: str | None, path: Path, with_loso: bool = True, track: bool = True) -> Path:
+    """Evaluate a model with bootstrap CIs and every baseline, run leave-one-source-out, write one HTML file.
+
+    With ``track`` the report, its tables and the mean metrics are logged to an MLflow run
+    (experiment ``ava``, run name ``evaluation``).
+    """
     from evaluation.evaluate import EvalConfig, evaluate_split, leave_one_source_out
     from evaluation.report_html import render_evaluation_html
     from training.config import TrainConfig
@@ -59,5 +63,21 @@ def write_report(uri: str | None, path: Path, with_loso: bool = True) -> Path:
     report = evaluate_split(heldout_result(uri), EvalConfig())
     loso = leave_one_source_out(TrainConfig()) if with_loso else None
     out = render_evaluation_html(report, loso, path)
-    print(report.summary().round(3).to_string())
+    summary = report.summary()
+    print(summary.round(3).to_string())
+    if track:
+        import mlflow
+
+        from ava_model.registry import tracking_uri
+        from training.tracking import _experiment_id
+
+        mlflow.set_tracking_uri(tracking_uri())
+        with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name="evaluation"):
+            mlflow.set_tag("model", uri or "packaged default")
+            mlflow.log_metrics({f"mean.{p}.{m}": float(summary.loc[p, m]) for p in summary.index
+                                for m in ("roc_auc", "brier", "ece") if m in summary.columns})
+            mlflow.log_artifact(str(out))
+            mlflow.log_text(report.table.to_csv(index=False), "evaluation_table.csv")
+            if loso is not None:
+                mlflow.log_text(loso.to_csv(index=False), "leave_one_source_out.csv")
     return out
