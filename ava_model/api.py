@@ -77,13 +77,14 @@ class Predictor:
         import numpy as np
 
         from ava_model import explain as ex
+        from ava_model.spans import candidate_spans, remove_span
 
         modes, thresholds, playbook = self.model.modes, self.rules.thresholds, self.playbook
         risks = np.array([report.risks[m] for m in modes])
         flagged = report.light != "green"
         # Drivers explain modes at yellow or above: a green prompt needs no masking.
-        spans = ex.candidate_spans(report.prompt) if flagged else []
-        masked = [ex.remove_span(report.prompt, s) for s in spans]
+        spans = candidate_spans(report.prompt) if flagged else []
+        masked = [remove_span(report.prompt, s) for s in spans]
         candidates = ex.rewrite_candidates(report.prompt, playbook.strategies[report.top_mode]) if flagged else []
         batch = masked + [text for text, _ in candidates]
         batch_risks = np.zeros((0, len(modes)))

@@ -15,7 +15,7 @@ from ava_model.playbook import Playbook, Strategy
 from ava_model.report import Alternative, Driver, EscalationKit, Rewrite
 from ava_model.rewrite_ops import apply_ops
 from ava_model.rules import Rules
-from ava_model.spans import Span, candidate_spans, remove_span
+from ava_model.spans import Span
 
 if TYPE_CHECKING:
     from ava_model.api import Predictor

@@ -71,3 +71,37 @@ def shipped_predictor():
     from ava_model.api import load
 
     return load()
+
+
+@pytest.fixture(scope="session")
+def server_url(shipped_predictor):
+    """Serve the app on a free localhost port in a background thread; yield its base URL."""
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from ava_model.server.app import create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(shipped_predictor), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail(f"uvicorn did not answer {url}/healthz within 30 s")
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()

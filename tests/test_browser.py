@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,35 +46,6 @@ def red_prompt(shipped_predictor) -> str:
         if report.light == "red" and report.rewrite is not None and report.rewrite.helped:
             return prompt
     pytest.fail("No RED_CANDIDATES prompt is red on sora-2 with a helpful rewrite; add one that is.")
-
-
-@pytest.fixture(scope="module")
-def server_url(shipped_predictor):
-    """Serve the app on a free localhost port in a background thread; yield its base URL."""
-    from ava_model.server.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(shipped_predictor), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail(f"uvicorn did not answer {url}/healthz within 30 s")
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 @pytest.fixture(scope="module")

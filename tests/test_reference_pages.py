@@ -11,10 +11,6 @@ import html
 import json
 import os
 import re
-import socket
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -221,33 +217,6 @@ def test_strings_are_escaped(client, shipped_predictor):
 
 
 # --- in a real browser ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server_url(shipped_predictor):
-    """Serve the app on a free localhost port in a background thread; yield its base URL."""
-    uvicorn = pytest.importorskip("uvicorn")
-    from ava_model.server.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(shipped_predictor), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail(f"uvicorn did not answer {url}/healthz within 30 s")
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 @pytest.fixture(scope="module")
