@@ -43,7 +43,8 @@ class EvaluationReport:
         (auc_lo, auc_hi, brier_lo, brier_hi).
     bins: per mode, AVA's calibration bins (edges, counts, mean predicted, observed rate).
     platform: per (platform, mode) outcome labels: n, observed vs predicted failure rate, Brier.
-    factors: platform x mode table of the model's platform factors (risk when a prompt exercises the mode).
+    factors: platform x mode mean predicted risk over the held-out prompts that exercise the mode.
+    published: per platform and mode with evidence, the published / user-observed failure rate next to AVA's factor.
     labels, weights, predictions: held-out arrays per mode (predictions per predictor), for plots.
     """
 
@@ -55,6 +56,7 @@ class EvaluationReport:
     labels: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     weights: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     predictions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Return the mean of every metric over modes, one row per predictor (NaN AUCs skipped)."""
@@ -168,6 +170,23 @@ def factor_table(model: AvaModel) -> pd.DataFrame:
     )
 
 
+def published_table(model: AvaModel) -> pd.DataFrame:
+    """Return, per platform and mode with published or user evidence, that observed rate next to AVA's factor."""
+    rows = [
+        {"platform": platform, "mode": mode, "observed_rate": round(f.observed_rate, 4), "ava_factor": round(f.rate, 4),
+         "evidence_weight": f.evidence_weight, "sources": "; ".join(f.sources[1:])}
+        for platform, modes in model.factors.items() for mode, f in modes.items() if f.observed_rate is not None
+    ]
+    return pd.DataFrame(rows, columns=["platform", "mode", "observed_rate", "ava_factor", "evidence_weight", "sources"])
+
+
+def mean_risk_table(model: AvaModel, labels: dict, predictions: dict) -> pd.DataFrame:
+    """Return platform x mode mean predicted risk over the held-out prompts that exercise the mode."""
+    mean_exercise = {m: float(np.mean(predictions[m]["ava"][labels[m] == 1])) if (labels[m] == 1).any() else np.nan
+                     for m in model.modes}
+    return factor_table(model) * pd.Series(mean_exercise)
+
+
 def evaluate_split(result: TrainResult, config: EvalConfig | None = None) -> EvaluationReport:
     """Return the EvaluationReport of a TrainResult on its own held-out split."""
     config = config or EvalConfig()
@@ -189,8 +208,9 @@ def evaluate_split(result: TrainResult, config: EvalConfig | None = None) -> Eva
         bins[mode] = {"edges": list(b.edges), "counts": list(b.counts), "mean_predicted": list(b.mean_predicted),
                       "observed_rate": list(b.observed_rate)}
     return EvaluationReport(
-        pd.DataFrame(records), bins, platform_table(result.heldout.outcomes), factor_table(result.model), config,
-        labels, weights, predictions,
+        pd.DataFrame(records), bins, platform_table(result.heldout.outcomes),
+        mean_risk_table(result.model, labels, predictions), config, labels, weights, predictions,
+        published=published_table(result.model),
     )
 
 

@@ -83,8 +83,8 @@ def factor_heatmap(factors: pd.DataFrame) -> str:
     ax.set_yticks(range(values.shape[0]), factors.columns, fontsize=7)
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=5, color="white" if v > 0.6 else "black")
-    fig.colorbar(image, ax=ax, label="P(fail | prompt exercises mode)")
-    ax.set_title("Platform factors: risk when a prompt exercises the mode", fontsize=9)
+    fig.colorbar(image, ax=ax, label="mean predicted risk")
+    ax.set_title("Mean predicted risk on held-out prompts that exercise each mode", fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
@@ -148,8 +148,11 @@ def render_evaluation_html(report, loso_table: pd.DataFrame | None, path: str | 
         "<h2>ROC curves</h2>", roc_figure(report),
         "<h2>Leave one source out</h2>", _loso_section(loso_table),
         "<h2>Per-platform outcome labels (held out)</h2>", platform,
-        "<h2>Platform factors</h2><p>Risk when a prompt exercises the mode: P(platform fails mode | exercised).</p>",
+        "<h2>Risk by platform</h2><p>Mean predicted risk per platform and mode over the held-out prompts that "
+        "exercise the mode, next to the published (VideoPhy) or user-observed failure rates where they exist.</p>",
         factor_heatmap(report.factors),
+        "<h3>Published and observed failure rates</h3>",
+        _table(report.published) if len(report.published) else "<p>No published or observed rates.</p>",
     ]
     page = (f'<!doctype html><html><head><meta charset="utf-8"><title>AVA evaluation</title><style>{_CSS}</style>'
             f"</head><body>{''.join(body)}</body></html>")

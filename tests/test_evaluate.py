@@ -88,7 +88,8 @@ def test_render_evaluation_html(report, tmp_path):
     path = render_evaluation_html(report, loso, tmp_path / "eval.html")
     text = path.read_text(encoding="utf-8")
     assert text.count('<img src="data:image/png;base64,') >= 3
-    assert "baseline" in text and "risk when a prompt exercises the mode" in text.lower()
+    assert "baseline" in text and "prompts that exercise the mode" in text.lower()
+    assert "Published and observed failure rates" in text
     assert "Leave one source out" in text
 
 
