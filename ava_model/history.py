@@ -24,7 +24,7 @@ class UserHistory:
     reported: int
     by_mode: list[dict[str, Any]]  # mode, platform, reports, observed_rate, predicted_risk
     weekly: list[dict[str, Any]]  # week, scored, red, reported, failed
-    red_prompts: list[dict[str, Any]]  # timestamp, prompt, platform, top_mode, risk, rewrite_offered
+    red_prompts: list[dict[str, Any]]  # timestamp, prompt, platform, top_mode, risk, rewrite_offered, rewrite_used
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
@@ -43,14 +43,18 @@ class UserHistory:
             lines.append(f"  {w['week']}: scored {w['scored']}, red {w['red']}, reported {w['reported']}, "
                          f"failed {w['failed']}")
         for r in self.red_prompts[:10]:
-            lines.append(f"  red {r['timestamp'][:10]} {r['platform']} {r['top_mode']} {r['risk']:.2f}"
-                         f"{' (rewrite offered)' if r['rewrite_offered'] else ''}: {r['prompt'][:70]}")
+            used = " (rewrite used)" if r["rewrite_used"] else " (rewrite offered)" if r["rewrite_offered"] else ""
+            lines.append(f"  red {r['timestamp'][:10]} {r['platform']} {r['top_mode']} {r['risk']:.2f}{used}: "
+                         f"{r['prompt'][:70]}")
         return "\n".join(lines)
+
+
+_LOG_COLUMNS = ("timestamp", "prompt", "platform", "risks", "light", "top_mode", "rewrite_offered", "rewrite_prompt")
 
 
 def _read_log(path: Path | None, user: str) -> pd.DataFrame:
     if path is None or not Path(path).is_file():
-        return pd.DataFrame(columns=["timestamp", "prompt", "platform", "risks", "light", "top_mode", "rewrite_offered"])
+        return pd.DataFrame(columns=list(_LOG_COLUMNS))
     records = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -60,8 +64,7 @@ def _read_log(path: Path | None, user: str) -> pd.DataFrame:
                 continue  # a torn last line from a crashed writer is skipped, not fatal
             if rec.get("user") == user:
                 records.append(rec)
-    return pd.DataFrame(records, columns=["timestamp", "prompt", "platform", "risks", "light", "top_mode",
-                                          "rewrite_offered"])
+    return pd.DataFrame(records, columns=list(_LOG_COLUMNS))
 
 
 def _week(stamps: pd.Series) -> pd.Series:
@@ -97,9 +100,12 @@ def user_history(user: str, *, score_log: str | Path | None = None, store: Any =
             weeks.setdefault(week, {"week": week, "scored": 0, "red": 0, "reported": 0, "failed": 0})
             weeks[week].update(reported=int(len(group)), failed=int((group["label"] >= 0.5).sum()))
     red = scored[scored["light"] == "red"] if len(scored) else scored
+    # A rewrite counts as used when the user later scored exactly the rewritten prompt.
+    later = {(p, t) for p, t in zip(scored["prompt"], scored["timestamp"])}
     red_prompts = [
         {"timestamp": r.timestamp, "prompt": r.prompt, "platform": r.platform, "top_mode": r.top_mode,
-         "risk": float(r.risks[r.top_mode]), "rewrite_offered": bool(r.rewrite_offered)}
+         "risk": float(r.risks[r.top_mode]), "rewrite_offered": bool(r.rewrite_offered),
+         "rewrite_used": bool(r.rewrite_prompt) and any(p == r.rewrite_prompt and t > r.timestamp for p, t in later)}
         for r in red.sort_values("timestamp", ascending=False).itertuples()
     ]
     return UserHistory(user, int(len(scored)), int(len(red)),

@@ -39,6 +39,7 @@ def append(report: RiskReport, user: str | None = None) -> None:
         "light": report.light,
         "top_mode": report.top_mode,
         "rewrite_offered": bool(report.rewrite and report.rewrite.helped),
+        "rewrite_prompt": report.rewrite.prompt if report.rewrite and report.rewrite.helped else None,
         "model_version": report.model_version,
         "user": user,
     }) + "\n"

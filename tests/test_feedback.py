@@ -131,14 +131,17 @@ def test_history_shows_one_user_and_compares_observed_with_predicted(tmp_path, s
 
     log = tmp_path / "scores.jsonl"
     monkeypatch.setenv("AVA_SCORE_LOG", str(log))
-    shipped_predictor.predict(PROMPT, "sora-2", user="ana")
+    first = shipped_predictor.predict(PROMPT, "sora-2", user="ana")
     shipped_predictor.predict("A calm lake at dawn", "veo-3", user="ana")
+    assert first.light == "red" and first.rewrite.helped
+    shipped_predictor.predict(first.rewrite.prompt, "sora-2", user="ana")  # ana took the rewrite
     shipped_predictor.predict("Seven balloons over a table", "pika", user="ben")
     store = LabelStore(tmp_path / "labels.db")
     record(PROMPT, "sora-2", "lip_sync", True, generation_id="a1", at_second=4.0, user="ana", store=store)
     record("Seven balloons over a table", "pika", "object_count", True, generation_id="b1", user="ben", store=store)
     ana = user_history("ana", score_log=log, store=store)
-    assert ana.scored == 2 and ana.reported == 1 and ana.red == 1
+    assert ana.scored == 3 and ana.reported == 1 and ana.red == 1
+    assert ana.red_prompts[0]["rewrite_offered"] and ana.red_prompts[0]["rewrite_used"]
     assert ana.by_mode == [{"mode": "lip_sync", "platform": "sora-2", "reports": 1, "observed_rate": 1.0,
                             "predicted_risk": ana.by_mode[0]["predicted_risk"]}]
     assert 0.3 < ana.by_mode[0]["predicted_risk"] <= 1.0

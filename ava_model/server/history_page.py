@@ -34,7 +34,8 @@ def history_page(history: UserHistory) -> str:
     ) or "<tr><td colspan='5' class='muted'>No outcomes reported yet.</td></tr>"
     reds = "".join(
         f"<li><b>{_e(r['platform'])}</b> · {_e(r['top_mode'])} {r['risk']:.2f}"
-        f"{' · rewrite offered' if r['rewrite_offered'] else ''}<br><span class='muted'>{_e(r['prompt'])}</span></li>"
+        f"{' · rewrite used' if r['rewrite_used'] else ' · rewrite offered' if r['rewrite_offered'] else ''}"
+        f"<br><span class='muted'>{_e(r['prompt'])}</span></li>"
         for r in history.red_prompts[:20]
     ) or "<li class='muted'>No red prompts.</li>"
     body = f"""
