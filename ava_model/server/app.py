@@ -17,13 +17,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ava_model.errors import AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
+from ava_model.reference import ModeReference
+from ava_model.rules import FailureMode, Platform
 from ava_model.server.schemas import (
     MAX_BODY_BYTES,
-    FailureModeOut,
     Health,
-    ModeReferenceOut,
     NotFoundOut,
-    PlatformOut,
     ScoreItem,
     ScoreRequest,
     ScoreResponse,
@@ -161,12 +160,12 @@ def _add_routes(app: FastAPI) -> None:
             "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red},
         }
 
-    @app.get("/v1/failure-modes", response_model=list[FailureModeOut], tags=["reference"])
+    @app.get("/v1/failure-modes", response_model=list[FailureMode], tags=["reference"])
     def failure_modes(request: Request) -> list[dict[str, Any]]:
         """List the failure modes of the taxonomy."""
         return [m.to_dict() for m in _predictor(request).rules.modes]
 
-    @app.get("/v1/platforms", response_model=list[PlatformOut], tags=["reference"])
+    @app.get("/v1/platforms", response_model=list[Platform], tags=["reference"])
     def platforms(request: Request) -> list[dict[str, Any]]:
         """List the known platforms, with their support channels and audio capability."""
         return [p.to_dict() for p in _predictor(request).rules.platforms]
@@ -189,7 +188,7 @@ def _add_reference_routes(app: FastAPI) -> None:
     from ava_model.reference import mode_reference
     from ava_model.server import pages
 
-    @app.get("/v1/modes/{mode}", response_model=ModeReferenceOut, tags=["reference"],
+    @app.get("/v1/modes/{mode}", response_model=ModeReference, tags=["reference"],
              responses={404: {"model": NotFoundOut, "description": "Unknown mode or platform; lists the valid ids."}})
     def mode_page_json(mode: str, request: Request, platform: str = DEFAULT_PLATFORM) -> Any:
         """The reference page of a failure mode on a platform: symptoms, prevention, escalation, safer platforms."""
