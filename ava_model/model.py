@@ -41,7 +41,9 @@ class AvaModel:
 
     def exercise_proba(self, features: np.ndarray) -> np.ndarray:
         """Return an (n, k) array: calibrated P(prompt exercises mode) per mode."""
-        columns = [self.heads[m].predict_proba(features)[:, 1] for m in self.modes]
+        from ava_model.heads import positive_proba
+
+        columns = [positive_proba(self.heads[m], features) for m in self.modes]
         return np.clip(np.column_stack(columns), 0.0, 1.0)
 
     def factor_matrix(self, platform_ids: list[str]) -> np.ndarray:

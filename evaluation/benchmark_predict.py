@@ -1,38 +1,56 @@
 """Time one full predict() (risks, drivers, rewrite, alternatives, escalation) warm, and batched predict_proba.
 
-Run: ``python -m evaluation.benchmark_predict``. Prints numbers; asserts nothing.
+Run: ``python -m evaluation.benchmark_predict [--backend onnx torch]``. Prints numbers for
+each embedder backend (ONNX Runtime, the default, and PyTorch); asserts nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
 from evaluation.rewrite_eval import read_prompts
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Print median and p90 latency of predict() over the product prompt set, and batch throughput."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", nargs="+", default=["onnx", "torch"], choices=["onnx", "torch"])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the prompt set")
+    args = parser.parse_args(argv)
+    for backend in args.backend:
+        benchmark(backend, args.rounds)
+
+
+def benchmark(backend: str, rounds: int) -> None:
+    """Print the numbers of one embedder backend."""
+    from dataclasses import replace
+
     from ava_model.api import load
+    from ava_model.embedding import Embedder
 
     predictor = load()
+    predictor = replace(predictor, embedder=Embedder(predictor.model.embedder, backend=backend))
     rows = read_prompts()
     predictor.predict(rows[0]["prompt"], rows[0]["platform"])  # warm up: model, embedder, rules
     timings = []
-    for row in rows:
-        predictor.embedder._memory.clear()  # no cached vectors: measure the real embedding work
-        start = time.perf_counter()
-        predictor.predict(row["prompt"], row["platform"])
-        timings.append((time.perf_counter() - start) * 1000)
+    for _ in range(rounds):
+        for row in rows:
+            predictor.embedder._memory.clear()  # no cached vectors: measure the real embedding work
+            start = time.perf_counter()
+            predictor.predict(row["prompt"], row["platform"])
+            timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    print(f"predict() with drivers, rewrite, alternatives: median {statistics.median(timings):.0f} ms, "
-          f"p90 {timings[int(0.9 * len(timings))]:.0f} ms, max {timings[-1]:.0f} ms over {len(timings)} prompts")
+    print(f"[{predictor.embedder.backend_used}] predict() with drivers, rewrite, alternatives: "
+          f"median {statistics.median(timings):.0f} ms, p90 {timings[int(0.9 * len(timings))]:.0f} ms, "
+          f"max {timings[-1]:.0f} ms over {len(timings)} calls ({len(rows)} prompts x {rounds})")
     prompts = [f"{r['prompt']} (take {i})" for i in range(8) for r in rows]  # distinct texts: no cache hits
     predictor.embedder._memory.clear()
     start = time.perf_counter()
     predictor.predict_proba(prompts, "sora-2")
     elapsed = time.perf_counter() - start
-    print(f"predict_proba: {len(prompts)} prompts in {elapsed:.2f} s = {len(prompts) / elapsed:.0f} prompts/s")
+    print(f"[{predictor.embedder.backend_used}] predict_proba: {len(prompts)} prompts in {elapsed:.2f} s = {len(prompts) / elapsed:.0f} prompts/s")
 
 
 if __name__ == "__main__":

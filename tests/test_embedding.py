@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ava_model.embedding import DEFAULT_EMBEDDER, Embedder, embedder_name
 
@@ -16,15 +17,15 @@ def test_real_model_embeds_normalised_vectors(embedder):
 
 def test_disk_cache_reembeds_only_new_prompts(tmp_path, embedder, monkeypatch):
     first = Embedder(cache_dir=tmp_path)
-    first._model = embedder.model  # share the loaded weights; the encode path is the real one
+    first._model, first._onnx = embedder.model, embedder._onnx  # share the loaded weights; encoding is real
     a = first.encode(["one prompt about a cat", "another about a dog"])
     shards = list((tmp_path / DEFAULT_EMBEDDER).glob("*.npz"))
     assert len(shards) == 1
     second = Embedder(cache_dir=tmp_path)
-    second._model = embedder.model
+    second._model, second._onnx = embedder.model, embedder._onnx
     calls = []
-    original = second.model.encode
-    monkeypatch.setattr(second.model, "encode", lambda texts, **kw: calls.append(list(texts)) or original(texts, **kw))
+    original = second._encode
+    monkeypatch.setattr(second, "_encode", lambda texts, progress: calls.append(list(texts)) or original(texts, progress))
     b = second.encode(["another about a dog", "one prompt about a cat", "a new one about a horse"])
     assert calls == [["a new one about a horse"]]
     np.testing.assert_allclose(b[:2], a[::-1], atol=1e-6)
@@ -37,3 +38,39 @@ def test_embedder_name_is_configurable(monkeypatch):
     monkeypatch.setenv("AVA_EMBEDDER", "/models/my-embedder")
     assert embedder_name() == "/models/my-embedder"
     assert Embedder().name == "/models/my-embedder"
+
+
+TEXTS = [
+    "a cat",
+    "A man in a red coat says 'we should leave before the storm reaches the harbour' and walks away.",
+    "Seven balloons over a market; a neon sign reads 'OPEN'. " * 40,  # longer than the model's 256 tokens
+    "Ein Hund läuft über eine Brücke im Regen",
+]
+
+
+def test_onnx_backend_gives_the_pytorch_vectors(embedder):
+    assert embedder.backend_used == "onnx"  # onnxruntime is a dependency; auto must pick it
+    torch_vectors = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    onnx_vectors = embedder._onnx.encode(TEXTS, batch_size=3)  # mixed lengths in one padded batch, then one alone
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-5
+    np.testing.assert_allclose(embedder._onnx.encode(TEXTS[1:2]), onnx_vectors[1:2], atol=1e-6)  # padding-free
+
+
+def test_torch_backend_and_unknown_backend(monkeypatch):
+    assert Embedder(backend="torch").backend == "torch"
+    monkeypatch.setenv("AVA_EMBEDDER_BACKEND", "tensorrt")
+    with pytest.raises(ValueError, match=r"'tensorrt'.*valid: auto, onnx, torch"):
+        Embedder()
+
+
+def test_unexportable_model_is_refused_by_name(embedder):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    from ava_model import onnx_encoder
+
+    cls_pooled = SentenceTransformer(modules=[embedder.model[0], Pooling(384, pooling_mode="cls")], device="cpu")
+    assert "not [Transformer, Pooling, Normalize]" in onnx_encoder.unsupported_reason(cls_pooled)
+    with pytest.raises(onnx_encoder.ExportMismatch, match="Cannot export"):
+        onnx_encoder.build(cls_pooled)
+

@@ -1,0 +1,45 @@
+"""The per-mode heads: the direct calibrated-probability path must equal scikit-learn's."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+from ava_model.features import build_features
+from ava_model.heads import RBFSupportVectorHead, positive_proba
+
+PROMPTS = [
+    "A chef says 'taste this, it is the best soup in the whole city' to the camera.",
+    "Seven red balloons float above a fountain.",
+    "A neon sign that reads 'OPEN ALL NIGHT' flickers in the rain.",
+    "A glass falls off a table and shatters.",
+    "Mountains at dawn.",
+]
+
+
+def test_direct_probability_equals_sklearn_for_every_shipped_head(embedder):
+    from ava_model.api import load
+
+    model = load().model
+    X = build_features(embedder.encode(PROMPTS), PROMPTS)
+    for mode, head in model.heads.items():
+        np.testing.assert_allclose(positive_proba(head, X), head.predict_proba(X)[:, 1], rtol=0, atol=1e-12,
+                                   err_msg=mode)
+    assert {type(h.calibrated_classifiers_[0].estimator).__name__ for h in model.heads.values()} == {
+        "ScaledLogisticRegression", "RBFSupportVectorHead"}  # both families are exercised above
+
+
+def test_other_estimators_go_through_predict_proba():
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    plain = LogisticRegression().fit(X, [0, 0, 1, 1])
+    np.testing.assert_array_equal(positive_proba(plain, X), plain.predict_proba(X)[:, 1])
+
+
+def test_svm_head_does_not_save_its_prediction_cache(small_training):
+    heads = [h.calibrated_classifiers_[0].estimator for h in small_training.model.heads.values()]
+    svm = next(h for h in heads if isinstance(h, RBFSupportVectorHead))
+    svm.decision_function(np.zeros((1, svm.support_vectors_.shape[1])))
+    assert "_sv64" in svm.__dict__ and "_sv64" not in pickle.loads(pickle.dumps(svm)).__dict__
