@@ -63,6 +63,8 @@ class Embedder:
         ``auto`` (default, or ``AVA_EMBEDDER_BACKEND``): ONNX Runtime when it is installed
         and its export reproduces the PyTorch vectors, else PyTorch; ``onnx`` or ``torch``
         to insist on one. Both give the same vectors (within 1e-4), so caches are shared.
+        A verified graph is cached (see :mod:`ava_model.onnx_encoder`), so later processes
+        start without importing PyTorch.
     """
 
     def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64,
@@ -72,52 +74,68 @@ class Embedder:
             raise ValueError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
         self.backend = backend
         self._onnx = None
+        self._dimension: int | None = None
+        self._started = False
         self.name = name or embedder_name()
         self.cache_dir = Path(cache_dir) / _slug(self.name) if cache_dir else None
         self.batch_size = batch_size
         self.max_memory = max_memory
         self._model = None
         self._memory: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _start() loads the model under the same lock
         self._loaded_disk = False
 
     @property
     def model(self):
-        """Return the loaded SentenceTransformer (loaded on first use)."""
+        """Return the SentenceTransformer (loaded on first use; imports PyTorch)."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
 
-                    model = SentenceTransformer(_resolve(self.name), device="cpu")
-                    self._onnx = self._onnx_encoder(model)
-                    self._model = model
+                    self._model = SentenceTransformer(_resolve(self.name), device="cpu")
         return self._model
 
     @property
     def backend_used(self) -> str:
-        """Return the backend that runs the transformer: ``onnx`` or ``torch`` (loads the model)."""
-        return "onnx" if self.model is not None and self._onnx is not None else "torch"
+        """Return the backend that runs the transformer: ``onnx`` or ``torch`` (loads it)."""
+        self._start()
+        return "torch" if self._onnx is None else "onnx"
 
-    def _onnx_encoder(self, model):
-        if self.backend == "torch":
-            return None
+    @property
+    def dimension(self) -> int:
+        """Return the length of one embedding vector."""
+        self._start()
+        return self._dimension or int(self.model.get_sentence_embedding_dimension())
+
+    def _start(self) -> None:
+        """Pick the backend once: a cached ONNX graph, else a fresh verified export, else PyTorch."""
+        if self._started:
+            return
+        with self._lock:
+            if self._started:
+                return
+            if self.backend != "torch":
+                self._onnx, self._dimension = self._onnx_encoder()
+            self._started = True
+
+    def _onnx_encoder(self):
         from ava_model import onnx_encoder
 
+        folder = _resolve(self.name)
+        folder = Path(folder) if Path(folder).is_dir() else None
         try:
-            return onnx_encoder.build(model)
+            cached = onnx_encoder.load_cached(folder) if folder else None
+            if cached is not None:
+                return cached
+            return onnx_encoder.build(self.model, folder), None
         except Exception as exc:  # missing onnx/onnxruntime, an unexportable model, a graph that disagrees
             if self.backend == "onnx":
                 raise onnx_encoder.ExportMismatch(
                     f"AVA_EMBEDDER_BACKEND=onnx, but the ONNX encoder could not be built: {exc}"
                 ) from exc
-            warnings.warn(f"ONNX embedding unavailable ({exc}); embedding with PyTorch.", RuntimeWarning, stacklevel=3)
-        return None
-
-    @property
-    def dimension(self) -> int:
-        """Return the length of one embedding vector."""
-        return int(self.model.get_sentence_embedding_dimension())
+            warnings.warn(f"ONNX embedding unavailable ({exc}); embedding with PyTorch.", RuntimeWarning, stacklevel=4)
+        return None, None
 
     def encode(self, texts: list[str], show_progress: bool | None = None) -> np.ndarray:
         """Return an (n, d) float32 array of normalised embeddings; re-embeds only unseen texts."""
@@ -140,9 +158,9 @@ class Embedder:
         return result
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
-        model = self.model
+        self._start()
         if self._onnx is None:
-            return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                                 show_progress_bar=progress).astype(np.float32)
         if not progress:
             return self._onnx.encode(texts, self.batch_size)

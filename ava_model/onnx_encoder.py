@@ -1,20 +1,34 @@
 """The embedder's transformer run by ONNX Runtime: the same vectors, about twice as fast on CPU.
 
 A sentence-transformers model made of ``[Transformer, Pooling(mean), Normalize]`` (the
-default all-MiniLM-L6-v2 is) is exported once per process, in memory, to an ONNX graph
-that includes the mean pooling and normalisation. Tokenisation stays the
-sentence-transformers tokeniser, so inputs are identical. Before the export is used,
-:func:`build` checks it against the PyTorch model on probe texts of very different
-lengths (one longer than the model's maximum); a graph that disagrees is refused.
+default all-MiniLM-L6-v2 is) is exported to an ONNX graph that includes the mean pooling
+and normalisation. Before the export is used, :func:`build` checks it against the PyTorch
+model on probe texts of very different lengths (one longer than the model's maximum); a
+graph that disagrees is refused.
+
+A model loaded from a local folder also gets its verified graph saved under
+``AVA_CACHE_DIR`` (default ``~/.cache/ava``), keyed by the folder's files and the library
+versions, with the folder's ``tokenizer.json`` checked to tokenise exactly as
+sentence-transformers does. Later processes load that graph and tokenise with the
+``tokenizers`` library: no PyTorch import, a cold start of about a second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
+import uuid
 import warnings
-from typing import Any
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
+
+FORMAT_VERSION = 1
+"""Bumped when the exported graph or its sidecar changes shape: older cache entries are ignored."""
 
 MAX_DIFFERENCE = 1e-4
 """Largest absolute difference from the PyTorch vectors the export may show on the probes."""
@@ -40,17 +54,49 @@ def unsupported_reason(model: Any) -> str | None:
     return None
 
 
+Tokenize = Callable[[list[str]], dict[str, np.ndarray]]
+
+
+def model_tokenizer(model: Any) -> Tokenize:
+    """Return the SentenceTransformer's own tokenisation, as int64 arrays."""
+
+    def tokenize(texts: list[str]) -> dict[str, np.ndarray]:
+        tokens = model.preprocess(texts)
+        return {k: v.numpy().astype(np.int64) for k, v in tokens.items() if hasattr(v, "numpy")}
+
+    return tokenize
+
+
+def file_tokenizer(tokenizer_json: Path, max_length: int) -> Tokenize:
+    """Return a tokeniser read from ``tokenizer.json`` (no PyTorch): truncate at max_length, pad to the longest."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_json))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding()
+
+    def tokenize(texts: list[str]) -> dict[str, np.ndarray]:
+        encodings = tokenizer.encode_batch(list(texts))
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+
+    return tokenize
+
+
 class OnnxEncoder:
     """Encode texts with an exported graph; thread-safe (ONNX Runtime sessions are).
 
     Parameters
     ----------
-    graph: the serialised ONNX model.
-    model: the SentenceTransformer it was exported from (its tokeniser is used).
+    graph: the serialised ONNX model, or the path of a saved one.
+    tokenize: turns texts into the graph's int64 inputs (:func:`model_tokenizer`, :func:`file_tokenizer`).
     threads: intra-op threads, default all cores.
     """
 
-    def __init__(self, graph: bytes, model: Any, threads: int | None = None):
+    def __init__(self, graph: bytes | Path, tokenize: Tokenize, threads: int | None = None):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -59,9 +105,10 @@ class OnnxEncoder:
             options.intra_op_num_threads = threads
         # Idle ORT threads would otherwise spin and steal the cores numpy needs between calls.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        source = str(graph) if isinstance(graph, Path) else graph
+        self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
-        self._model = model
+        self._tokenize = tokenize
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Return an (n, d) float32 array of L2-normalised embeddings, batches formed by length."""
@@ -69,8 +116,8 @@ class OnnxEncoder:
         out: list[np.ndarray] = [np.zeros(0)] * len(texts)
         for lo in range(0, len(texts), batch_size):
             chunk = order[lo : lo + batch_size]
-            tokens = self._model.preprocess([texts[i] for i in chunk])
-            feed = {name: tokens[name].numpy().astype(np.int64) for name in self._inputs}
+            tokens = self._tokenize([texts[i] for i in chunk])
+            feed = {name: tokens[name] for name in self._inputs}
             vectors = self._session.run(None, feed)[0]
             for i, vector in zip(chunk, vectors):
                 out[i] = vector
@@ -112,15 +159,81 @@ def export(model: Any) -> bytes:
     return buffer.getvalue()
 
 
-def build(model: Any, threads: int | None = None) -> OnnxEncoder:
+def build(model: Any, folder: str | Path | None = None, threads: int | None = None) -> OnnxEncoder:
     """Export a SentenceTransformer and return its ONNX encoder, checked against PyTorch on the probe texts.
 
-    Raises ExportMismatch when the model is not exportable or the graph disagrees.
+    With ``folder`` (the local folder the model was loaded from) the verified graph is also
+    saved to the cache for :func:`load_cached`, when the folder's ``tokenizer.json`` gives the
+    model's own token ids; an unwritable cache is skipped. Raises ExportMismatch when the
+    model is not exportable or the graph disagrees.
     """
-    encoder = OnnxEncoder(export(model), model, threads)
+    graph = export(model)
+    encoder = OnnxEncoder(graph, model_tokenizer(model), threads)
     probes = list(_PROBES)
     expected = model.encode(probes, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     difference = float(np.abs(encoder.encode(probes) - expected).max())
     if not difference <= MAX_DIFFERENCE:
         raise ExportMismatch(f"The ONNX export differs from PyTorch by {difference:.2e} (> {MAX_DIFFERENCE}).")
+    if folder is not None:
+        _save(graph, model, Path(folder), difference, expected.shape[1])
     return encoder
+
+
+def load_cached(folder: str | Path, threads: int | None = None) -> tuple[OnnxEncoder, int] | None:
+    """Return (encoder, dimension) from a graph cached for this model folder and these libraries, or None."""
+    path = cache_path(Path(folder))
+    if path is None or not path.is_file() or not path.with_suffix(".json").is_file():
+        return None
+    try:
+        sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        tokenize = file_tokenizer(Path(folder) / "tokenizer.json", int(sidecar["max_length"]))
+        return OnnxEncoder(path, tokenize, threads), int(sidecar["dimension"])
+    except Exception:  # a damaged or foreign cache entry: export again
+        return None
+
+
+def cache_dir() -> Path:
+    """Return where verified graphs are kept: ``AVA_CACHE_DIR`` or ``~/.cache/ava``, then ``onnx/``."""
+    root = os.environ.get("AVA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ava"
+    return Path(root) / "onnx"
+
+
+def cache_path(folder: Path) -> Path | None:
+    """Return the cache file of a model folder: named by its files (name, size, mtime) and library versions."""
+    if not (folder / "tokenizer.json").is_file():
+        return None
+    digest = hashlib.sha256(f"format {FORMAT_VERSION}".encode())
+    for name in ("torch", "transformers", "sentence-transformers", "onnx", "onnxruntime", "tokenizers"):
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none".encode())
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return cache_dir() / f"{folder.parent.name}-{folder.name}-{digest.hexdigest()[:16]}.onnx"
+
+
+def _save(graph: bytes, model: Any, folder: Path, difference: float, dimension: int) -> None:
+    path = cache_path(folder)
+    if path is None:
+        return
+    max_length = int(model.max_seq_length)
+    probes = list(_PROBES)
+    try:
+        theirs, ours = model_tokenizer(model)(probes), file_tokenizer(folder / "tokenizer.json", max_length)(probes)
+    except Exception:
+        return
+    if any(not np.array_equal(theirs[k], ours[k]) for k in theirs if k in ours):
+        return  # the file tokeniser would feed other ids: keep exporting in memory
+    sidecar = {"format": FORMAT_VERSION, "max_length": max_length, "dimension": dimension,
+               "max_difference_vs_torch": difference}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The sidecar first, the graph last: a graph on disk always has its sidecar. Both atomic.
+        for target, data in ((path.with_suffix(".json"), json.dumps(sidecar).encode()), (path, graph)):
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+    except OSError:
+        return  # a read-only home: every process exports in memory

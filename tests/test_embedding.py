@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,14 +21,20 @@ def test_real_model_embeds_normalised_vectors(embedder):
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+def _sharing_weights(embedder: Embedder, cache_dir) -> Embedder:
+    """A new Embedder on its own vector cache that reuses the loaded model and backend; encoding is real."""
+    fresh = Embedder(cache_dir=cache_dir)
+    embedder._start()
+    fresh._model, fresh._onnx, fresh._dimension, fresh._started = embedder._model, embedder._onnx, embedder._dimension, True
+    return fresh
+
+
 def test_disk_cache_reembeds_only_new_prompts(tmp_path, embedder, monkeypatch):
-    first = Embedder(cache_dir=tmp_path)
-    first._model, first._onnx = embedder.model, embedder._onnx  # share the loaded weights; encoding is real
+    first = _sharing_weights(embedder, tmp_path)
     a = first.encode(["one prompt about a cat", "another about a dog"])
     shards = list((tmp_path / DEFAULT_EMBEDDER).glob("*.npz"))
     assert len(shards) == 1
-    second = Embedder(cache_dir=tmp_path)
-    second._model, second._onnx = embedder.model, embedder._onnx
+    second = _sharing_weights(embedder, tmp_path)
     calls = []
     original = second._encode
     monkeypatch.setattr(second, "_encode", lambda texts, progress: calls.append(list(texts)) or original(texts, progress))
@@ -54,6 +66,50 @@ def test_onnx_backend_gives_the_pytorch_vectors(embedder):
     onnx_vectors = embedder._onnx.encode(TEXTS, batch_size=3)  # mixed lengths in one padded batch, then one alone
     assert np.abs(onnx_vectors - torch_vectors).max() < 1e-5
     np.testing.assert_allclose(embedder._onnx.encode(TEXTS[1:2]), onnx_vectors[1:2], atol=1e-6)  # padding-free
+
+
+def test_file_tokenizer_gives_the_model_token_ids(embedder):
+    from ava_model import onnx_encoder
+    from ava_model.embedding import _resolve
+
+    ours = onnx_encoder.file_tokenizer(Path(_resolve(DEFAULT_EMBEDDER)) / "tokenizer.json", 256)(TEXTS)
+    theirs = onnx_encoder.model_tokenizer(embedder.model)(TEXTS)
+    assert ours["input_ids"].shape == (len(TEXTS), 256)  # the long text is truncated at the model's maximum
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(ours[key], theirs[key])
+
+
+def test_cached_graph_starts_without_torch_and_gives_the_same_vectors(tmp_path, embedder, monkeypatch):
+    from ava_model import onnx_encoder
+    from ava_model.embedding import _resolve
+
+    monkeypatch.setenv("AVA_CACHE_DIR", str(tmp_path))
+    folder = Path(_resolve(DEFAULT_EMBEDDER))
+    onnx_encoder.build(embedder.model, folder)  # verified, then saved
+    assert onnx_encoder.cache_path(folder).is_file()
+    script = (
+        "import sys, json; from ava_model.embedding import Embedder; e = Embedder(); "
+        f"v = e.encode({TEXTS[:2]!r}); print(json.dumps([e.backend_used, 'torch' in sys.modules, v.tolist()]))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, timeout=120)
+    assert run.returncode == 0, run.stderr
+    backend, torch_loaded, vectors = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (backend, torch_loaded) == ("onnx", False)
+    expected = embedder.model.encode(TEXTS[:2], normalize_embeddings=True, convert_to_numpy=True)
+    assert np.abs(np.array(vectors) - expected).max() < 1e-5
+
+
+def test_damaged_cached_graph_is_ignored(tmp_path, monkeypatch):
+    from ava_model import onnx_encoder
+    from ava_model.embedding import _resolve
+
+    monkeypatch.setenv("AVA_CACHE_DIR", str(tmp_path))
+    folder = Path(_resolve(DEFAULT_EMBEDDER))
+    path = onnx_encoder.cache_path(folder)
+    path.parent.mkdir(parents=True)
+    path.with_suffix(".json").write_text('{"max_length": 256, "dimension": 384}')
+    path.write_bytes(b"not an onnx graph")
+    assert onnx_encoder.load_cached(folder) is None
 
 
 def test_torch_backend_and_unknown_backend(monkeypatch):
