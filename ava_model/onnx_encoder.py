@@ -101,16 +101,13 @@ class OnnxEncoder:
     ----------
     graph: the serialised ONNX model, or the path of a saved one.
     tokenize: turns texts into the graph's int64 inputs (:func:`model_tokenizer`, :func:`file_tokenizer`).
-    threads: intra-op threads, default all cores.
     """
 
-    def __init__(self, graph: bytes | Path, tokenize: Tokenize, threads: int | None = None):
+    def __init__(self, graph: bytes | Path, tokenize: Tokenize):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
         # Idle ORT threads would otherwise spin and steal the cores numpy needs between calls.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = str(graph) if isinstance(graph, Path) else graph
@@ -167,7 +164,7 @@ def export(model: Any) -> bytes:
     return buffer.getvalue()
 
 
-def build(model: Any, folder: str | Path | None = None, threads: int | None = None) -> OnnxEncoder:
+def build(model: Any, folder: str | Path | None = None) -> OnnxEncoder:
     """Export a SentenceTransformer and return its ONNX encoder, checked against PyTorch on the probe texts.
 
     With ``folder`` (the local folder the model was loaded from) the verified graph is also
@@ -176,7 +173,7 @@ def build(model: Any, folder: str | Path | None = None, threads: int | None = No
     model is not exportable or the graph disagrees.
     """
     graph = export(model)
-    encoder = OnnxEncoder(graph, model_tokenizer(model), threads)
+    encoder = OnnxEncoder(graph, model_tokenizer(model))
     probes = list(_PROBES)
     expected = model.encode(probes, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     difference = float(np.abs(encoder.encode(probes) - expected).max())
@@ -187,7 +184,7 @@ def build(model: Any, folder: str | Path | None = None, threads: int | None = No
     return encoder
 
 
-def load_cached(folder: str | Path, threads: int | None = None) -> tuple[OnnxEncoder, int] | None:
+def load_cached(folder: str | Path) -> tuple[OnnxEncoder, int] | None:
     """Return (encoder, dimension) from a graph cached for this model folder and these libraries, or None."""
     path = cache_path(Path(folder))
     if path is None or not path.is_file() or not path.with_suffix(".json").is_file():
@@ -195,7 +192,7 @@ def load_cached(folder: str | Path, threads: int | None = None) -> tuple[OnnxEnc
     try:
         sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         tokenize = file_tokenizer(Path(folder) / "tokenizer.json", int(sidecar["max_length"]))
-        return OnnxEncoder(path, tokenize, threads), int(sidecar["dimension"])
+        return OnnxEncoder(path, tokenize), int(sidecar["dimension"])
     except Exception:  # a damaged or foreign cache entry: export again
         return None
 
@@ -219,7 +216,11 @@ def cache_path(folder: Path) -> Path | None:
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         stat = file.stat()
         digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return cache_dir() / f"{folder.parent.name}-{folder.name}-{digest.hexdigest()[:16]}.onnx"
+    try:
+        root = cache_dir()
+    except (KeyError, RuntimeError):  # no home folder to put a cache in
+        return None
+    return root / f"{folder.parent.name}-{folder.name}-{digest.hexdigest()[:16]}.onnx"
 
 
 def _save(graph: bytes, model: Any, folder: Path, difference: float, dimension: int) -> None:

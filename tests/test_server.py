@@ -168,7 +168,8 @@ def test_platforms(client, rules):
 
 
 def test_healthz(client, shipped_predictor):
-    assert client.get("/healthz").json() == {"status": "ok", "model_version": shipped_predictor.version}
+    assert client.get("/healthz").json() == {"status": "ok", "model_version": shipped_predictor.version,
+                                             "embedder_backend": "onnx"}
 
 
 def test_openapi_documents_score(client):

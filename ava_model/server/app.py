@@ -117,6 +117,7 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
             from ava_model.api import load
 
             app.state.predictor = load(model_uri)
+        app.state.predictor.embedder.backend_used  # start the embedder now, not on the first request
         yield
 
     app = FastAPI(
@@ -172,8 +173,9 @@ def _add_routes(app: FastAPI) -> None:
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     def healthz(request: Request) -> dict[str, str]:
-        """Report that the model is loaded, and its version."""
-        return {"status": "ok", "model_version": _predictor(request).version}
+        """Report that the model is loaded, its version, and what runs the embedder."""
+        predictor = _predictor(request)
+        return {"status": "ok", "model_version": predictor.version, "embedder_backend": predictor.embedder.backend_used}
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -112,6 +112,7 @@ class Health(BaseModel):
 
     status: Literal["ok"]
     model_version: str
+    embedder_backend: Literal["onnx", "torch"]
 
 
 class ErrorItem(BaseModel):
