@@ -130,3 +130,11 @@ def test_unexportable_model_is_refused_by_name(embedder):
     with pytest.raises(onnx_encoder.ExportMismatch, match="Cannot export"):
         onnx_encoder.build(cls_pooled)
 
+
+
+def test_long_encodes_show_progress_and_keep_order(embedder, capsys):
+    fresh = _sharing_weights(embedder, None)
+    texts = [f"prompt number {i}: a {'red' if i % 2 else 'blue'} kite over a beach" for i in range(300)]
+    vectors = fresh.encode(texts, show_progress=True)
+    assert "Embedding" in capsys.readouterr().err and vectors.shape == (300, 384)
+    np.testing.assert_allclose(vectors[[7, 250]], embedder.model.encode([texts[7], texts[250]]), atol=1e-5)
