@@ -74,7 +74,7 @@ class Embedder:
             raise ValueError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
         self.backend = backend
         self._onnx = None
-        self._dimension: int | None = None
+        self._failure: Exception | None = None
         self._started = False
         self.name = name or embedder_name()
         self.cache_dir = Path(cache_dir) / _slug(self.name) if cache_dir else None
@@ -106,18 +106,21 @@ class Embedder:
     def dimension(self) -> int:
         """Return the length of one embedding vector."""
         self._start()
-        return self._dimension or int(self.model.get_sentence_embedding_dimension())
+        return self._onnx.dimension if self._onnx else int(self.model.get_sentence_embedding_dimension())
 
     def _start(self) -> None:
         """Pick the backend once: a cached ONNX graph, else a fresh verified export, else PyTorch."""
-        if self._started:
-            return
-        with self._lock:
-            if self._started:
-                return
-            if self.backend != "torch":
-                self._onnx, self._dimension = self._onnx_encoder()
-            self._started = True
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    if self.backend != "torch":
+                        try:
+                            self._onnx = self._onnx_encoder()
+                        except Exception as exc:  # backend="onnx" and no encoder: fail every call, export once
+                            self._failure = exc
+                    self._started = True
+        if self._failure is not None:
+            raise self._failure
 
     def _onnx_encoder(self):
         from ava_model import onnx_encoder
@@ -125,17 +128,14 @@ class Embedder:
         folder = _resolve(self.name)
         folder = Path(folder) if Path(folder).is_dir() else None
         try:
-            cached = onnx_encoder.load_cached(folder) if folder else None
-            if cached is not None:
-                return cached
-            return onnx_encoder.build(self.model, folder), None
+            return (onnx_encoder.load_cached(folder) if folder else None) or onnx_encoder.build(self.model, folder)
         except Exception as exc:  # missing onnx/onnxruntime, an unexportable model, a graph that disagrees
             if self.backend == "onnx":
                 raise onnx_encoder.ExportMismatch(
                     f"AVA_EMBEDDER_BACKEND=onnx, but the ONNX encoder could not be built: {exc}"
                 ) from exc
             warnings.warn(f"ONNX embedding unavailable ({exc}); embedding with PyTorch.", RuntimeWarning, stacklevel=4)
-        return None, None
+        return None
 
     def encode(self, texts: list[str], show_progress: bool | None = None) -> np.ndarray:
         """Return an (n, d) float32 array of normalised embeddings; re-embeds only unseen texts."""

@@ -81,6 +81,7 @@ class RBFSupportVectorHead(_MarginClassifier):
         """Fit the SVM; return self."""
         from sklearn.svm import SVC
 
+        self.__dict__.pop("_sv64", None)  # a refit must not predict with the old support vectors
         X = np.asarray(X, dtype=np.float64)
         k = self.n_structure
         self.mean_ = X[:, -k:].mean(axis=0) if k else np.zeros(0)

@@ -7,8 +7,8 @@ model on probe texts of very different lengths (one longer than the model's maxi
 graph that disagrees is refused.
 
 A model loaded from a local folder also gets its verified graph saved under
-``AVA_CACHE_DIR`` (default ``~/.cache/ava``), keyed by the folder's files and the library
-versions, with the folder's ``tokenizer.json`` checked to tokenise exactly as
+``AVA_ONNX_CACHE`` (default ``~/.cache/ava/onnx``), keyed by the content of the folder's
+files and the library versions, with the folder's ``tokenizer.json`` checked to tokenise exactly as
 sentence-transformers does. Later processes load that graph and tokenise with the
 ``tokenizers`` library: no PyTorch import, a cold start of about a second.
 """
@@ -114,9 +114,12 @@ class OnnxEncoder:
         self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._tokenize = tokenize
+        self.dimension = int(self._session.get_outputs()[0].shape[1])
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Return an (n, d) float32 array of L2-normalised embeddings, batches formed by length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")  # little padding per batch
         out: list[np.ndarray] = [np.zeros(0)] * len(texts)
         for lo in range(0, len(texts), batch_size):
@@ -180,31 +183,37 @@ def build(model: Any, folder: str | Path | None = None) -> OnnxEncoder:
     if not difference <= MAX_DIFFERENCE:
         raise ExportMismatch(f"The ONNX export differs from PyTorch by {difference:.2e} (> {MAX_DIFFERENCE}).")
     if folder is not None:
-        _save(graph, model, Path(folder), difference, expected.shape[1])
+        _save(graph, model, Path(folder), difference)
     return encoder
 
 
-def load_cached(folder: str | Path) -> tuple[OnnxEncoder, int] | None:
-    """Return (encoder, dimension) from a graph cached for this model folder and these libraries, or None."""
+def load_cached(folder: str | Path) -> OnnxEncoder | None:
+    """Return the encoder of a graph cached for this model folder and these libraries, or None."""
     path = cache_path(Path(folder))
     if path is None or not path.is_file() or not path.with_suffix(".json").is_file():
         return None
     try:
         sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         tokenize = file_tokenizer(Path(folder) / "tokenizer.json", int(sidecar["max_length"]))
-        return OnnxEncoder(path, tokenize), int(sidecar["dimension"])
+        return OnnxEncoder(path, tokenize)
     except Exception:  # a damaged or foreign cache entry: export again
         return None
 
 
 def cache_dir() -> Path:
-    """Return where verified graphs are kept: ``AVA_CACHE_DIR`` or ``~/.cache/ava``, then ``onnx/``."""
-    root = os.environ.get("AVA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ava"
-    return Path(root) / "onnx"
+    """Return where verified graphs are kept: ``AVA_ONNX_CACHE``, else ``$XDG_CACHE_HOME/ava/onnx`` or ``~/.cache/ava/onnx``."""
+    env = os.environ.get("AVA_ONNX_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ava" / "onnx"
 
 
 def cache_path(folder: Path) -> Path | None:
-    """Return the cache file of a model folder: named by its files (name, size, mtime) and library versions."""
+    """Return the cache file of a model folder, named by the content of its files and the library versions.
+
+    Content, not size and modification time: a fine-tune of the same size copied with its
+    times kept must not be served the old graph. Hashing the 90 MB default takes about 50 ms.
+    """
     if not (folder / "tokenizer.json").is_file():
         return None
     digest = hashlib.sha256(f"format {FORMAT_VERSION}".encode())
@@ -214,8 +223,8 @@ def cache_path(folder: Path) -> Path | None:
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=none".encode())
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        stat = file.stat()
-        digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        with open(file, "rb") as fh:
+            digest.update(f"{file.relative_to(folder)}:{hashlib.file_digest(fh, 'sha256').hexdigest()}".encode())
     try:
         root = cache_dir()
     except (KeyError, RuntimeError):  # no home folder to put a cache in
@@ -223,7 +232,7 @@ def cache_path(folder: Path) -> Path | None:
     return root / f"{folder.parent.name}-{folder.name}-{digest.hexdigest()[:16]}.onnx"
 
 
-def _save(graph: bytes, model: Any, folder: Path, difference: float, dimension: int) -> None:
+def _save(graph: bytes, model: Any, folder: Path, difference: float) -> None:
     path = cache_path(folder)
     if path is None:
         return
@@ -235,14 +244,16 @@ def _save(graph: bytes, model: Any, folder: Path, difference: float, dimension: 
         return
     if any(not np.array_equal(theirs[k], ours[k]) for k in theirs if k in ours):
         return  # the file tokeniser would feed other ids: keep exporting in memory
-    sidecar = {"format": FORMAT_VERSION, "max_length": max_length, "dimension": dimension,
-               "max_difference_vs_torch": difference}
+    sidecar = {"format": FORMAT_VERSION, "max_length": max_length, "max_difference_vs_torch": difference}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # The sidecar first, the graph last: a graph on disk always has its sidecar. Both atomic.
         for target, data in ((path.with_suffix(".json"), json.dumps(sidecar).encode()), (path, graph)):
             tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk leaves no 90 MB fragment behind
     except OSError:
-        return  # a read-only home: every process exports in memory
+        return  # a read-only or full cache: every process exports in memory

@@ -12,7 +12,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from training.paths import authored_dir, cache_dir, shared_data_dir  # noqa: E402
 
-os.environ.setdefault("AVA_CACHE_DIR", str(cache_dir()))  # the verified ONNX graph, shared by test processes
+os.environ.setdefault("AVA_ONNX_CACHE", str(cache_dir() / "onnx"))  # the verified ONNX graph, shared by test processes
 
 
 @pytest.fixture(scope="session")

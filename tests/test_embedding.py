@@ -25,7 +25,7 @@ def _sharing_weights(embedder: Embedder, cache_dir) -> Embedder:
     """A new Embedder on its own vector cache that reuses the loaded model and backend; encoding is real."""
     fresh = Embedder(cache_dir=cache_dir)
     embedder._start()
-    fresh._model, fresh._onnx, fresh._dimension, fresh._started = embedder._model, embedder._onnx, embedder._dimension, True
+    fresh._model, fresh._onnx, fresh._started = embedder._model, embedder._onnx, True
     return fresh
 
 
@@ -83,7 +83,7 @@ def test_cached_graph_starts_without_torch_and_gives_the_same_vectors(tmp_path, 
     from ava_model import onnx_encoder
     from ava_model.embedding import _resolve
 
-    monkeypatch.setenv("AVA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("AVA_ONNX_CACHE", str(tmp_path))
     folder = Path(_resolve(DEFAULT_EMBEDDER))
     onnx_encoder.build(embedder.model, folder)  # verified, then saved
     assert onnx_encoder.cache_path(folder).is_file()
@@ -103,13 +103,25 @@ def test_damaged_cached_graph_is_ignored(tmp_path, monkeypatch):
     from ava_model import onnx_encoder
     from ava_model.embedding import _resolve
 
-    monkeypatch.setenv("AVA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("AVA_ONNX_CACHE", str(tmp_path))
     folder = Path(_resolve(DEFAULT_EMBEDDER))
     path = onnx_encoder.cache_path(folder)
-    path.parent.mkdir(parents=True)
-    path.with_suffix(".json").write_text('{"max_length": 256, "dimension": 384}')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".json").write_text('{"max_length": 256}')
     path.write_bytes(b"not an onnx graph")
     assert onnx_encoder.load_cached(folder) is None
+
+
+def test_required_onnx_backend_fails_clearly_and_once(tmp_path):
+    from ava_model.onnx_encoder import ExportMismatch
+
+    broken = Embedder(str(tmp_path / "no-such-model"), backend="onnx")
+    with pytest.raises(ExportMismatch, match="AVA_EMBEDDER_BACKEND=onnx, but the ONNX encoder could not be built"):
+        broken.encode(["a cat"])
+    first = broken._failure
+    with pytest.raises(ExportMismatch):
+        broken.encode(["a dog"])
+    assert broken._failure is first  # the failed start is not retried on every call
 
 
 def test_torch_backend_and_unknown_backend(monkeypatch):

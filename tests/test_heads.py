@@ -43,3 +43,14 @@ def test_svm_head_does_not_save_its_prediction_cache(small_training):
     svm = next(h for h in heads if isinstance(h, RBFSupportVectorHead))
     svm.decision_function(np.zeros((1, svm.support_vectors_.shape[1])))
     assert "_sv64" in svm.__dict__ and "_sv64" not in pickle.loads(pickle.dumps(svm)).__dict__
+
+
+def test_refitted_svm_head_predicts_with_its_new_support_vectors():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 12))
+    y = (X[:, 0] > 0).astype(int)
+    head = RBFSupportVectorHead(C=4.0, n_structure=2).fit(X, y)
+    head.decision_function(X[:3])
+    head.fit(X[:40], 1 - y[:40])  # other data, other support vectors
+    np.testing.assert_allclose(head.decision_function(X[:3]), RBFSupportVectorHead(C=4.0, n_structure=2)
+                               .fit(X[:40], 1 - y[:40]).decision_function(X[:3]))
