@@ -170,10 +170,10 @@ def export(model: Any) -> bytes:
 def build(model: Any, folder: str | Path | None = None) -> OnnxEncoder:
     """Export a SentenceTransformer and return its ONNX encoder, checked against PyTorch on the probe texts.
 
-    With ``folder`` (the local folder the model was loaded from) the verified graph is also
-    saved to the cache for :func:`load_cached`, when the folder's ``tokenizer.json`` gives the
-    model's own token ids; an unwritable cache is skipped. Raises ExportMismatch when the
-    model is not exportable or the graph disagrees.
+    With ``folder`` (the local folder the model was loaded from), when the folder's
+    ``tokenizer.json`` gives the model's own token ids, the encoder tokenises with it (as a
+    cached one would) and the verified graph is saved for :func:`load_cached`; an unwritable
+    cache is skipped. Raises ExportMismatch when the model is not exportable or the graph disagrees.
     """
     graph = export(model)
     encoder = OnnxEncoder(graph, model_tokenizer(model))
@@ -182,8 +182,11 @@ def build(model: Any, folder: str | Path | None = None) -> OnnxEncoder:
     difference = float(np.abs(encoder.encode(probes) - expected).max())
     if not difference <= MAX_DIFFERENCE:
         raise ExportMismatch(f"The ONNX export differs from PyTorch by {difference:.2e} (> {MAX_DIFFERENCE}).")
-    if folder is not None:
-        _save(graph, model, Path(folder), difference)
+    tokenize = _matching_file_tokenizer(model, Path(folder)) if folder is not None else None
+    if tokenize is None:
+        return encoder
+    _save(graph, Path(folder), int(model.max_seq_length), difference)
+    encoder._tokenize = tokenize  # same session; the ids are the same, the file tokeniser is faster
     return encoder
 
 
@@ -232,18 +235,22 @@ def cache_path(folder: Path) -> Path | None:
     return root / f"{folder.parent.name}-{folder.name}-{digest.hexdigest()[:16]}.onnx"
 
 
-def _save(graph: bytes, model: Any, folder: Path, difference: float) -> None:
+def _matching_file_tokenizer(model: Any, folder: Path) -> Tokenize | None:
+    """Return the folder's file tokeniser if it gives the model's own ids on the probes (padding included), else None."""
+    probes = list(_PROBES)
+    try:
+        ours = file_tokenizer(folder / "tokenizer.json", int(model.max_seq_length))
+        theirs, mine = model_tokenizer(model)(probes), ours(probes)
+    except Exception:  # no or unreadable tokenizer.json
+        return None
+    same = set(theirs) == set(mine) and all(np.array_equal(theirs[k], mine[k]) for k in theirs)
+    return ours if same else None
+
+
+def _save(graph: bytes, folder: Path, max_length: int, difference: float) -> None:
     path = cache_path(folder)
     if path is None:
         return
-    max_length = int(model.max_seq_length)
-    probes = list(_PROBES)
-    try:
-        theirs, ours = model_tokenizer(model)(probes), file_tokenizer(folder / "tokenizer.json", max_length)(probes)
-    except Exception:
-        return
-    if any(not np.array_equal(theirs[k], ours[k]) for k in theirs if k in ours):
-        return  # the file tokeniser would feed other ids: keep exporting in memory
     sidecar = {"format": FORMAT_VERSION, "max_length": max_length, "max_difference_vs_torch": difference}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
