@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ava_model.api import Predictor, failure_modes, load, platforms, predict, predict_proba
+from ava_model.api import Predictor, failure_modes, load, measure, platforms, predict, predict_proba
 from ava_model.errors import (
     ArtifactError,
     ArtifactMismatch,
@@ -41,6 +41,7 @@ __all__ = [
     "UnknownPlatform",
     "failure_modes",
     "load",
+    "measure",
     "platforms",
     "predict",
     "predict_proba",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ava_model.embedding import Embedder
-from ava_model.features import build_features
+from ava_model.features import build_features, embed
 from ava_model.model import AvaModel
 from ava_model.playbook import Playbook, load_playbook
 from ava_model.report import RiskReport
@@ -23,6 +23,8 @@ from ava_model.validation import check_platforms, check_prompt, check_prompts
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from ava_model.exposure import Exposure
 
 
 @dataclass
@@ -41,12 +43,11 @@ class Predictor:
 
     def features(self, prompts: list[str]) -> np.ndarray:
         """Return the model inputs of already-checked prompts, embedded in one batch."""
-        return build_features(self.embedder.encode(prompts, show_progress=False), prompts)
+        return build_features(embed(self.embedder, prompts), prompts)
 
     def risk_matrix(self, prompts: list[str], platform_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return (risks, exercise) arrays of shape (n, k) for checked prompts and platform ids."""
-        exercise = self.model.exercise_proba(self.features(prompts))
-        return exercise * self.model.factor_matrix(platform_ids), exercise
+        return self.model.risk_and_exercise(self.features(prompts), self.model.factor_matrix(platform_ids))
 
     @property
     def playbook(self) -> Playbook:
@@ -62,18 +63,21 @@ class Predictor:
         """
         text = check_prompt(prompt, self.rules.thresholds.max_prompt_chars)
         platform_id = self.rules.platform(platform).id
-        embedding = self.embedder.encode([text], show_progress=False)
-        exercise = self.model.exercise_proba(build_features(embedding, [text]))[0]
-        factors = self.model.factor_matrix([platform_id])[0]
-        report = self._report(text, platform_id, exercise * factors, exercise)
+        embedding = embed(self.embedder, [text])
+        factors = self.model.factor_matrix([platform_id])
+        features = build_features(embedding, [text])
+        risks, exercise = self.model.risk_and_exercise(features, factors)
+        exercise, factors = exercise[0], factors[0]
+        report = self._report(text, platform_id, risks[0], exercise, features[0, -len(self.model.modes):])
         if explain:
-            report = self._explain(report, embedding[0], exercise, factors)
+            report = self._explain(report, embedding[0], features, exercise, factors)
         from ava_model import score_log
 
         score_log.append(report, user)
         return report
 
-    def _explain(self, report: RiskReport, embedding: np.ndarray, exercise: np.ndarray, factors: np.ndarray) -> RiskReport:
+    def _explain(self, report: RiskReport, embedding: np.ndarray, features: np.ndarray, exercise: np.ndarray,
+                 factors: np.ndarray) -> RiskReport:
         import numpy as np
 
         from ava_model import explain as ex
@@ -90,16 +94,17 @@ class Predictor:
         batch_risks = np.zeros((0, len(modes)))
         similarity = np.zeros(0)
         if batch:
-            vectors = self.embedder.encode(batch, show_progress=False)
-            batch_risks = self.model.exercise_proba(build_features(vectors, batch)) * factors
+            vectors = embed(self.embedder, batch)
+            batch_risks = self.model.risk_and_exercise(build_features(vectors, batch), np.tile(factors, (len(batch), 1)))[0]
             similarity = vectors[len(masked) :] @ embedding
         high = [j for j, r in enumerate(risks) if r >= thresholds.yellow]
         return replace(
             report,
             drivers=ex.drivers_from(report.prompt, spans, risks, batch_risks[: len(masked)], modes, high),
             rewrite=ex.choose_rewrite(report.top_mode, modes, risks, candidates, batch_risks[len(masked) :], similarity,
-                                      playbook.similarity_threshold, self.rules) if flagged else None,
-            alternatives=ex.alternatives_for(self, exercise, report.platform),
+                                      playbook.similarity_threshold, self.rules, report.prompt)
+            if flagged else None,
+            alternatives=ex.alternatives_for(self, features, exercise, report.platform),
             escalation=ex.escalation_kit(report.prompt, report.platform, report.top_mode, self.rules, playbook)
             if flagged else None,
         )
@@ -113,7 +118,7 @@ class Predictor:
         risks, _ = self.risk_matrix(texts, platform_ids)
         return pd.DataFrame(risks, columns=list(self.model.modes))
 
-    def _report(self, prompt: str, platform_id: str, risks: Any, exercise: Any) -> RiskReport:
+    def _report(self, prompt: str, platform_id: str, risks: Any, exercise: Any, exposure: Any = ()) -> RiskReport:
         risk_map = {m: round(float(r), 4) for m, r in zip(self.model.modes, risks)}
         top = max(risk_map, key=risk_map.__getitem__)
         return RiskReport(
@@ -124,6 +129,7 @@ class Predictor:
             top_mode=top,
             exercise={m: round(float(e), 4) for m, e in zip(self.model.modes, exercise)},
             model_version=self.version,
+            exposure={m: round(float(e), 4) for m, e in zip(self.model.modes, exposure)},
         )
 
 
@@ -154,6 +160,10 @@ def load(uri: str | os.PathLike[str] | None = None) -> Predictor:
         raise ArtifactMismatch(
             f"The model was trained on structure features {trained_on}; this library computes "
             f"{list(STRUCTURE_FEATURES)}. Retrain with `make train`."
+        )
+    if set(getattr(model, "exposure_heads", None) or {}) != set(model.modes):
+        raise ArtifactMismatch(
+            "The model has no exposure heads for every mode (it predates exposure-aware risk). Retrain with `make train`."
         )
     rules = load_rules()
     missing = [m for m in model.modes if m not in rules.mode_ids]
@@ -189,6 +199,18 @@ def predict_proba(prompts: Any, platforms: Any) -> pd.DataFrame:
     ``platforms`` is one platform for all prompts or one per prompt. Prompts are embedded in one batch.
     """
     return default_predictor().predict_proba(prompts, platforms)
+
+
+def measure(prompt: str) -> dict[str, Exposure]:
+    """Return, per mode, how much of its hard part the prompt asks for, with the spans that carry it.
+
+    No model is needed: the rules in data/rules/exposure.yaml are applied to the prompt.
+    Raises InvalidPrompt for an empty, non-string or over-long prompt.
+    """
+    from ava_model.exposure import measure as measure_exposure
+
+    rules = load_rules()
+    return measure_exposure(check_prompt(prompt, rules.thresholds.max_prompt_chars))
 
 
 def failure_modes() -> list[FailureMode]:

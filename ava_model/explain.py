@@ -68,31 +68,58 @@ def drivers_from(prompt: str, spans: list[Span], base: np.ndarray, masked: np.nd
     return result
 
 
+def changes_between(original: str, rewritten: str) -> tuple[str, ...]:
+    """Return what a rewrite cuts or replaces, word runs in the prompt's own words ("drops 'then tilts up'")."""
+    import difflib
+
+    a, b = original.split(), rewritten.split()
+    changes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        old, new = " ".join(a[i1:i2]).strip(",.;:"), " ".join(b[j1:j2]).strip(",.;:")
+        if tag == "delete" and old:
+            changes.append(f"drops '{old}'")
+        elif tag == "replace" and old:
+            changes.append(f"'{old}' -> '{new}'")
+        elif tag == "insert" and new:
+            changes.append(f"adds '{new}'")
+    return tuple(changes)
+
+
 def choose_rewrite(
     mode: str, modes: tuple[str, ...], base: np.ndarray, candidates: list[tuple[str, tuple[Strategy, ...]]],
-    risks: np.ndarray, similarity: np.ndarray, threshold: float, rules: Rules,
+    risks: np.ndarray, similarity: np.ndarray, threshold: float, rules: Rules, prompt: str,
 ) -> Rewrite:
-    """Return the candidate that lowers ``mode``'s risk most with similarity above threshold, or why none did."""
+    """Return the candidate that lowers ``mode``'s risk most with the meaning kept, else an explicit trade-off, or why none did.
+
+    A candidate keeps the meaning when its similarity to the prompt is at least ``threshold``. When
+    none of those lowers the risk but one below the threshold does, that one is returned as a
+    trade-off (``trade_off=True``), its ``changes`` naming what it drops.
+    """
     j = modes.index(mode)
     before = float(base[j])
     if not candidates:
         return Rewrite(False, mode, f"No rewrite strategy for {mode} applies to this prompt.", risk_before=before)
-    keep = [i for i in range(len(candidates)) if similarity[i] >= threshold]
-    if not keep:
-        return Rewrite(False, mode, f"Every rewrite changed the meaning too much (similarity < {threshold}).",
-                       risk_before=before, candidates_scored=len(candidates))
-    best = min(keep, key=lambda i: (round(float(risks[i, j]), 2), -similarity[i]))
+    lowers = [i for i in range(len(candidates)) if before - float(risks[i, j]) >= MIN_GAIN]
+    kept = [i for i in lowers if similarity[i] >= threshold]
+    if not lowers:
+        return Rewrite(False, mode, f"No candidate lowered the {mode} risk.", risk_before=before,
+                       candidates_scored=len(candidates))
+    trade_off = not kept
+    best = min(kept or lowers, key=lambda i: (round(float(risks[i, j]), 2), -similarity[i]))
     after = float(risks[best, j])
-    if before - after < MIN_GAIN:
-        return Rewrite(False, mode, f"No candidate lowered the {mode} risk while keeping the meaning.",
-                       risk_before=before, candidates_scored=len(candidates))
     text, strategies = candidates[best]
     row = _risk_dict(modes, risks[best])
     top = max(row, key=row.__getitem__)
+    changes = changes_between(prompt, text)
+    message = f"{mode} risk {before:.2f} -> {after:.2f} (similarity {similarity[best]:.2f})."
+    if trade_off:
+        message = (f"Trade-off: no rewrite that keeps the whole meaning lowers the {mode} risk; this one does "
+                   f"({before:.2f} -> {after:.2f}, similarity {similarity[best]:.2f} < {threshold}) and it "
+                   + "; ".join(changes or ("changes the wording",)) + ".")
     return Rewrite(
         helped=True,
         mode=mode,
-        message=f"{mode} risk {before:.2f} -> {after:.2f} (similarity {similarity[best]:.2f}).",
+        message=message,
         prompt=text,
         strategies=tuple(s.id for s in strategies),
         advice=tuple(s.description for s in strategies),
@@ -103,14 +130,19 @@ def choose_rewrite(
         risk_before=round(before, 4),
         risk_after=round(after, 4),
         candidates_scored=len(candidates),
+        changes=changes,
+        trade_off=trade_off,
     )
 
 
-def alternatives_for(predictor: Predictor, exercise: np.ndarray, platform_id: str) -> tuple[Alternative, ...]:
-    """Return every platform ranked by its highest risk for this prompt; unsuitable platforms flagged, last."""
+def alternatives_for(predictor: Predictor, features: np.ndarray, exercise: np.ndarray, platform_id: str) -> tuple[Alternative, ...]:
+    """Return every platform ranked by its highest risk for this prompt; unsuitable platforms flagged, last.
+
+    ``features`` is the prompt's (1, d) model input row, ``exercise`` its P(exercises mode) per mode.
+    """
     rules, model = predictor.rules, predictor.model
     ids = list(rules.platform_ids)
-    risks = exercise[None, :] * model.factor_matrix(ids)
+    risks = model.risk_proba(np.repeat(features, len(ids), axis=0), ids)
     here = ids.index(platform_id)
     focus = int(np.argmax(risks[here]))
     focus_mode = model.modes[focus]

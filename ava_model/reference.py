@@ -36,6 +36,25 @@ class PlatformRisk:
 
 
 @dataclass(frozen=True)
+class DegreeStep:
+    """The risk on this platform of a prompt that exercises the mode at one exposure."""
+
+    exposure: float
+    risk_if_exercised: float
+    light: str
+
+
+@dataclass(frozen=True)
+class UsableOutput:
+    """How much of the mode's hard part this platform takes before the risk leaves green, from the degree curve."""
+
+    unit: str
+    safe_exposure: float | None  # the largest exposure on the grid still green; None: not even the smallest is
+    steps: tuple[DegreeStep, ...]
+    advice: str
+
+
+@dataclass(frozen=True)
 class Example:
     """A labelled generation that showed the failure, with when it first appeared."""
 
@@ -66,6 +85,7 @@ class ModeReference:
     across_platforms: tuple[PlatformRisk, ...]
     related_modes: tuple[tuple[str, float], ...]
     safer_tools: tuple[PlatformRisk, ...]
+    usable_output: UsableOutput | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
@@ -81,6 +101,9 @@ class ModeReference:
             "How to identify it:", *[f"  - {s}" for s in self.symptoms],
             "What raises it:", *[f"  - {s}" for s in self.risk_factors],
             "Prevention:", *[f"  - {s}" for s in self.prevention],
+            *(["How to get usable output here:", f"  - {self.usable_output.advice}",
+               "  - risk by exposure: " + ", ".join(f"{d.exposure:g}: {d.risk_if_exercised:.2f}" for d in self.usable_output.steps)]
+              if self.usable_output else []),
             "Rewrite strategies AVA tries:", *[f"  - {sid}: {d}" for sid, d in self.rewrite_strategies],
             "Real examples:",
             *([f"  - {e.platform} at {e.at_second}s: {e.prompt} ({e.note or 'no note'})" for e in self.examples]
@@ -121,6 +144,35 @@ def labelled_examples(mode: str, platform: str, limit: int = 5) -> tuple[Example
     return tuple(sorted(examples, key=lambda e: e.labelled_at, reverse=True)[:limit])
 
 
+def usable_output(predictor: Predictor, mode: str, platform: str) -> UsableOutput:
+    """Return how far the mode's exposure can go on a platform before its risk leaves green.
+
+    It follows from the same rules as every score: the degree curve and its fitted head, the
+    platform factor and the traffic-light thresholds, for a prompt that surely exercises the mode.
+    """
+    import numpy as np
+
+    from ava_model.exposure import load_exposure_rules
+
+    head, thresholds = predictor.model.exposure_heads[mode], predictor.rules.thresholds
+    factor = predictor.model.factors[platform][mode].rate
+    unit = load_exposure_rules().modes[mode].unit
+    reference = head.reference_exposure_
+    grid = sorted({float(v) for v in np.round(reference * np.array([0.25, 0.5, 1, 1.5, 2, 3, 5, 10]), 2) if v > 0})
+    risks = -np.expm1(head.degree(np.array(grid)) * np.log1p(-min(factor, 1 - 1e-6)))
+    steps = tuple(DegreeStep(e, round(float(r), 4), thresholds.light(float(r))) for e, r in zip(grid, risks))
+    green = [d.exposure for d in steps if d.light == "green"]
+    if factor == 0:
+        advice = f"This platform does not generate what {mode} needs; the risk is 0 at any exposure."
+    elif green:
+        advice = (f"Keep it to {max(green):g} ({unit}) or less: up to there the risk stays green "
+                  f"(below {thresholds.yellow}); every unit beyond adds risk, without a ceiling.")
+    else:
+        advice = (f"Even {grid[0]:g} ({unit}) is above green on this platform; keep the exposure as low as "
+                  f"the shot allows, or pick a different tool.")
+    return UsableOutput(unit, max(green) if green else None, steps, advice)
+
+
 def mode_reference(predictor: Predictor, mode: str, platform: str) -> ModeReference:
     """Return the reference page of a mode on a platform (both validated, aliases accepted)."""
     rules, model, playbook = predictor.rules, predictor.model, predictor.playbook
@@ -153,4 +205,5 @@ def mode_reference(predictor: Predictor, mode: str, platform: str) -> ModeRefere
         across_platforms=tuple(by_risk),
         related_modes=tuple(sorted(related.items(), key=lambda kv: -kv[1])[:3]),
         safer_tools=tuple(r for r in by_risk if r.suitable and r.risk_if_exercised < this.risk_if_exercised)[:3],
+        usable_output=usable_output(predictor, failure.id, here.id),
     )

@@ -42,6 +42,8 @@ class Rewrite:
     risk_before: float | None = None
     risk_after: float | None = None
     candidates_scored: int = 0
+    changes: tuple[str, ...] = ()  # what the rewrite cuts or replaces: "'thirty-second' -> 'three-second'", "drops '...'"
+    trade_off: bool = False  # True: the only safer version drops content (similarity below the meaning threshold)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class RiskReport:
         Mode id -> P(the prompt exercises the mode), whatever the platform.
     model_version:
         Identifier of the model that produced the numbers.
+    exposure:
+        Mode id -> how much of the mode's hard part the prompt asks for, in the mode's unit
+        (seconds of on-screen speech, characters of text, objects counted...): see ``ava_model.measure``.
     drivers:
         For each mode at yellow or above, the spans whose removal lowers its risk most.
     rewrite:
@@ -114,6 +119,7 @@ class RiskReport:
     rewrite: Rewrite | None = None
     alternatives: tuple[Alternative, ...] = ()
     escalation: EscalationKit | None = None
+    exposure: dict[str, float] = field(default_factory=dict)
 
     @property
     def top_risk(self) -> float:
@@ -147,8 +153,10 @@ class RiskReport:
         if self.rewrite is not None:
             r = self.rewrite
             if r.helped:
-                lines += [f"  safer rewrite ({r.message})", f"    {r.prompt}"]
+                title = "trade-off rewrite" if r.trade_off else "safer rewrite"
+                lines += [f"  {title} ({r.message})", f"    {r.prompt}"]
                 lines += [f"    - {advice}" for advice in r.advice]
+                lines += [f"    changes: {'; '.join(r.changes)}"] if r.changes else []
             else:
                 lines.append(f"  rewrite: {r.message}")
         safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - 0.005][:alternatives]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ava_model.features import count_mentions, quotes
+from ava_model.numbers import durations
 
 _NUMBER_NAMES = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 _WRITTEN_CUE = re.compile(
@@ -46,32 +47,42 @@ def _replace_spans(prompt: str, edits: list[tuple[int, int, str]]) -> str:
     return _tidy(prompt)
 
 
+_CLAUSE_START = re.compile(r"(?<=[,;:.!?\u2014])\s+|\s+(?=\b(?:and|but|so|because|while|then|or|until|when|before|after)\b)",
+                           re.IGNORECASE)
+
+
 def _shorten(prompt: str, kind: str, max_words: int) -> str:
+    """Cut each quote of ``kind`` to its leading whole clauses within max_words; a quote with none that fits stays whole.
+
+    A clause ends at punctuation or before a conjunction, so a cut never leaves half a phrase
+    ('OPEN ALL NIGHT' is kept whole rather than becoming 'OPEN ALL').
+    """
     edits = []
     for q in quotes(prompt):
         text = prompt[q.start : q.end]
         if q.kind != kind or len(text.split()) <= max_words:
             continue
-        # Prefer the longest run of whole clauses that fits; cut mid-clause only when the first clause is too long.
-        clauses = re.findall(r"[^,;:.!?]+[,;:.!?]*", text)
         kept: list[str] = []
-        for clause in clauses:
+        for clause in (c for c in _CLAUSE_START.split(text) if c.strip()):
             if len(" ".join(kept + [clause]).split()) > max_words:
                 break
-            kept.append(clause)
-        short = " ".join(c.strip() for c in kept) if kept else " ".join(text.split()[:max_words])
-        short = short.strip().rstrip(",;:-")
-        edits.append((q.start, q.end, short if short.endswith((".", "!", "?")) else short + "."))
+            kept.append(clause.strip())
+        if not kept:
+            continue
+        short = " ".join(kept).strip().rstrip(",;:-\u2014")
+        if kind == "spoken" and not short.endswith((".", "!", "?")):
+            short += "."  # a spoken line ends as a sentence; sign text gets no full stop
+        edits.append((q.start, q.end, short))
     return _replace_spans(prompt, edits)
 
 
 def shorten_spoken(prompt: str, max_words: int) -> str:
-    """Cut every spoken quoted line to its first max_words words."""
+    """Cut every spoken quoted line to its leading whole clauses within max_words words."""
     return _shorten(prompt, "spoken", int(max_words))
 
 
 def shorten_written(prompt: str, max_words: int) -> str:
-    """Cut every written quoted text to its first max_words words."""
+    """Cut every written quoted text to its leading whole clauses within max_words words."""
     return _shorten(prompt, "written", int(max_words))
 
 
@@ -113,6 +124,29 @@ def cap_counts(prompt: str, max: int) -> str:  # noqa: A002 - the parameter name
     return re.sub(r"\ba (one|two|three|four|five|six|seven|eight|nine|ten)\b", r"\1", text, flags=re.IGNORECASE)
 
 
+def cap_durations(prompt: str, max_seconds: float) -> str:
+    """Replace every stated duration above max_seconds with max_seconds, in the same form ('a thirty-second speech' -> 'a three-second speech')."""
+    limit = float(max_seconds)
+    word = _NUMBER_NAMES.get(int(limit), str(int(limit))) if limit.is_integer() else f"{limit:g}"
+    edits = []
+    for d in durations(prompt):
+        if d.value <= limit:
+            continue
+        original = prompt[d.start : d.end]
+        m = re.match(r"(?P<n>.*?)(?P<sep>\s*-?\s*)(?P<unit>minutes?|mins?|seconds?|secs?|s)$", original, re.IGNORECASE)
+        if m is None:
+            continue  # "half a minute": no number to replace
+        number = str(int(limit)) if m.group("n")[:1].isdigit() else word
+        unit = m.group("unit")
+        unit = {"minute": "second", "minutes": "seconds", "min": "s", "mins": "s"}.get(unit.lower(), unit)
+        if m.group("sep").strip() == "-" or unit.lower() in ("second", "sec"):
+            unit = "second" if unit.lower().startswith("sec") else unit
+        elif unit.lower().startswith("sec") and limit != 1:
+            unit = "seconds"
+        edits.append((d.start, d.end, f"{number}{m.group('sep')}{unit}"))
+    return _replace_spans(prompt, edits)
+
+
 def regex(prompt: str, pattern: str, replacement: str) -> str:
     """Apply re.sub(pattern, replacement), case-insensitive, to the whole prompt."""
     return _tidy(re.sub(pattern, replacement, prompt, flags=re.IGNORECASE))
@@ -151,6 +185,7 @@ OPERATIONS: dict[str, Callable[..., str]] = {
     "drop_written": drop_written,
     "keep_first_spoken": keep_first_spoken,
     "cap_counts": cap_counts,
+    "cap_durations": cap_durations,
     "regex": regex,
     "keep_first_sentence_matching": keep_first_sentence_matching,
     "append": append,

@@ -311,6 +311,14 @@ def _parse_thresholds(data: dict[str, Any], path: Path) -> Thresholds:
     return Thresholds(yellow=yellow, red=red, max_prompt_chars=max_chars)
 
 
+def read_rules_file(name: str, directory: str | Path | None = None) -> dict[str, Any]:
+    """Return the parsed mapping of one rules file (``<name>.yaml``), checked to carry an integer version.
+
+    Raises RulesError naming the file when it is missing, is not YAML or has no version.
+    """
+    return _read_yaml(Path(directory or rules_dir()) / f"{name}.yaml")
+
+
 def load_rules(directory: str | Path | None = None) -> Rules:
     """Return the validated rules from ``directory`` (default: :func:`rules_dir`)."""
     return _load_rules_cached(str(Path(directory) if directory else rules_dir()))

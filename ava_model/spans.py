@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ava_model.exposure import measure
 from ava_model.features import count_mentions, quotes
 
 _BREAK = re.compile(r"[,;:.!?()\[\]—–]|\s-\s|\b(?:and|while|as|then|but|with|before|after|until|where|who|which)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9'’-]+")
 MAX_SPANS = 10
+MAX_EXPOSURE_SPANS = 6  # of the budget, kept for the words that carry a mode's exposure ("thirty-second", a quote)
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,15 @@ def candidate_spans(prompt: str) -> list[Span]:
             lead = len(piece) - len(piece.lstrip())
             spans.append(Span(start + lead, start + len(piece.rstrip())))
         start = b
-    unique = list(dict.fromkeys(s for s in spans if s.end - s.start > 1 and (s.start, s.end) != (0, len(prompt))))
-    # Long prompts: keep the longest spans (they carry most of the meaning) within the budget.
-    if len(unique) > MAX_SPANS:
-        unique = sorted(sorted(unique, key=lambda s: s.start - s.end)[:MAX_SPANS], key=lambda s: s.start)
-    return unique
+    # The words that carry exposure, most exposure first: a driver can then name "thirty-second" or "seventeen".
+    exposure = sorted(((x.value, Span(x.start, x.end)) for e in measure(prompt).values() for x in e.spans
+                       if x.what != "negation"), key=lambda vs: -vs[0])
+    valid = lambda s: s.end - s.start > 1 and (s.start, s.end) != (0, len(prompt))  # noqa: E731
+    carried = list(dict.fromkeys(s for _, s in exposure if valid(s)))[:MAX_EXPOSURE_SPANS]
+    unique = [s for s in dict.fromkeys(s for s in spans if valid(s)) if s not in carried]
+    # Long prompts: keep the longest other spans (they carry most of the meaning) within the budget.
+    unique = sorted(unique, key=lambda s: s.start - s.end)[: max(MAX_SPANS - len(carried), 0)]
+    return sorted(carried + unique, key=lambda s: (s.start, s.end))
 
 
 def remove_span(prompt: str, span: Span) -> str:

@@ -223,7 +223,7 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     are scored on the held-out source's prompts. Modes with one class on either side are skipped.
     """
     from ava_model.embedding import Embedder
-    from ava_model.features import build_features
+    from ava_model.features import build_features, embed
     from ava_model.rules import load_rules
     from training.baselines import tfidf_predictions
     from training.config import TrainConfig
@@ -238,8 +238,8 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
                               False, config.label_store)
     matrix = build_label_matrix(data.rows, rules.mode_ids)
     prompts = list(matrix.prompts)
-    embeddings = Embedder(config.embedder, cache_dir=config.cache_dir).encode(prompts, show_progress=True)
-    X = build_features(embeddings, prompts)
+    embeddings = embed(Embedder(config.embedder, cache_dir=config.cache_dir), prompts, show_progress=True)
+    X = build_features(embeddings, prompts)[:, : -len(matrix.modes)]  # LOSO scores the topic heads alone
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     source = np.array(matrix.sources)
     records = []

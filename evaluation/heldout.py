@@ -16,7 +16,7 @@ def heldout_result(uri: str | None = None):
     """
     from ava_model.api import load
     from ava_model.embedding import Embedder
-    from ava_model.features import build_features
+    from ava_model.features import build_features, embed
     from ava_model.rules import ANY_PLATFORM
     from training.config import TrainConfig
     from training.data import load_training_data
@@ -30,10 +30,11 @@ def heldout_result(uri: str | None = None):
 
     store = default_store_path()
     data = load_training_data(config.data_dir, config.authored_dir, config.sources, predictor.rules,
-                              published_rates=False, label_store=store if store.is_file() else None)
+                              published_rates=False, label_store=store if store.is_file() else None,
+                              ladders=config.ladders_dir)
     matrix = build_label_matrix(data.rows, predictor.model.modes)
     prompts = list(matrix.prompts)
-    embeddings = Embedder(predictor.model.embedder, cache_dir=config.cache_dir).encode(prompts, show_progress=True)
+    embeddings = embed(Embedder(predictor.model.embedder, cache_dir=config.cache_dir), prompts, show_progress=True)
     X = build_features(embeddings, prompts)
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     test = holdout_mask(group_keys(prompts, groups), config.test_fraction)

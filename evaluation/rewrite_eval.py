@@ -21,10 +21,11 @@ class RewriteFigures:
 
     n_prompts: int
     n_red: int
-    n_lowered: int
-    median_drop: float
-    min_similarity: float | None
+    n_lowered: int  # meaning kept (similarity at or above the playbook threshold) and the risk lowered
+    median_drop: float  # over every red result; a trade-off or no rewrite counts as no drop
+    min_similarity: float | None  # over the meaning-kept rewrites
     rows: tuple[dict[str, object], ...]
+    n_trade_offs: int = 0  # no meaning-kept rewrite lowered the risk, one that drops content did
 
     @property
     def share_lowered(self) -> float:
@@ -46,14 +47,17 @@ def rewrite_figures(predictor, rows: list[dict[str, str]]) -> RewriteFigures:
         if report.light != "red":
             continue
         r = report.rewrite
-        drop = (r.risk_before - r.risk_after) if r is not None and r.helped else 0.0
+        helped = r is not None and r.helped
+        trade_off = helped and r.trade_off
+        drop = (r.risk_before - r.risk_after) if helped else 0.0
         results.append({"prompt": row["prompt"], "platform": report.platform, "mode": report.top_mode,
-                        "before": report.top_risk, "drop": drop, "similarity": r.similarity if r else None,
-                        "rewrite": r.prompt if r else None})
+                        "before": report.top_risk, "drop": 0.0 if trade_off else drop, "trade_off": trade_off,
+                        "trade_off_drop": drop if trade_off else 0.0, "similarity": r.similarity if r else None,
+                        "rewrite": r.prompt if r else None, "changes": r.changes if r else ()})
     drops = [r["drop"] for r in results]
-    sims = [r["similarity"] for r in results if r["similarity"] is not None]
+    sims = [r["similarity"] for r in results if r["similarity"] is not None and not r["trade_off"]]
     return RewriteFigures(len(rows), len(results), sum(d > 0 for d in drops), median(drops) if drops else 0.0,
-                          min(sims) if sims else None, tuple(results))
+                          min(sims) if sims else None, tuple(results), sum(r["trade_off"] for r in results))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,11 +70,13 @@ def main(argv: list[str] | None = None) -> None:
     predictor = load(args.model)
     figures = rewrite_figures(predictor, read_prompts())
     for r in figures.rows:
-        print(f"{r['mode']:<18} {r['platform']:<13} {r['before']:.2f} -> {r['before'] - r['drop']:.2f}  "
+        after = r["before"] - (r["trade_off_drop"] if r["trade_off"] else r["drop"])
+        kind = "trade-off" if r["trade_off"] else "         "
+        print(f"{r['mode']:<18} {r['platform']:<13} {r['before']:.2f} -> {after:.2f} {kind} "
               f"sim {r['similarity'] if r['similarity'] is None else round(r['similarity'], 2)}  {r['prompt'][:60]}")
     print(f"\n{figures.n_red} red of {figures.n_prompts} prompts; rewrite lowered the top-mode risk in "
           f"{figures.n_lowered}/{figures.n_red} = {figures.share_lowered:.0%}, median drop {figures.median_drop:.3f}, "
-          f"lowest similarity {figures.min_similarity}")
+          f"lowest similarity {figures.min_similarity}; trade-offs offered for {figures.n_trade_offs} more")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,15 @@ import json
 import pytest
 
 from ava_model.explain import rewrite_candidates
-from ava_model.rewrite_ops import apply_ops, cap_counts, drop_written, keep_first_spoken, shorten_spoken
+from ava_model.rewrite_ops import (
+    apply_ops,
+    cap_counts,
+    cap_durations,
+    drop_written,
+    keep_first_spoken,
+    shorten_spoken,
+    shorten_written,
+)
 from ava_model.spans import candidate_spans, remove_span
 
 LONG_LINE = ("A man in a suit looks into the camera and says 'I have worked at this company for twenty years and I "
@@ -85,7 +93,16 @@ def test_escalation_kit_comes_from_data(shipped_predictor, rules):
 
 def test_rewrite_operations():
     two = 'Nurse one says: "You swapped my Friday again without asking me." Nurse two replies: "I asked you twice."'
-    assert shorten_spoken(two, 3) == 'Nurse one says: "You swapped my." Nurse two replies: "I asked you."'
+    # A cut keeps whole clauses; a line with none short enough stays whole rather than losing half a phrase.
+    assert shorten_spoken(two, 3) == two
+    long = 'She says: "We open at nine, and we close when the last loaf is sold."'
+    assert shorten_spoken(long, 7) == 'She says: "We open at nine, and we close."'
+    assert shorten_spoken(long, 5) == 'She says: "We open at nine."'
+    assert shorten_written("A neon sign reads 'OPEN ALL NIGHT' over the door", 2) == (
+        "A neon sign reads 'OPEN ALL NIGHT' over the door")
+    assert shorten_written("A poster reads 'BIG SALE, EVERYTHING MUST GO' in red", 2) == "A poster reads 'BIG SALE' in red"
+    assert cap_durations("A coach gives a thirty-second pep talk, then talks for 20 seconds", 3) == (
+        "A coach gives a three-second pep talk, then talks for 3 seconds")
     assert keep_first_spoken(two) == 'Nurse one says: "You swapped my Friday again without asking me."'
     assert cap_counts("Seven red balloons and 12 eggs near two cups", 3) == "Three red balloons and three eggs near two cups"
     assert drop_written("A sign that reads 'OPEN LATE' by the door", "") == "A sign by the door"

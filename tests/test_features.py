@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ava_model.features import STRUCTURE_FEATURES, build_features, quoted_spans, structure_features, structure_matrix
+from ava_model.exposure import load_exposure_rules
+from ava_model.features import STRUCTURE_FEATURES, build_features, exposure_matrix, quoted_spans, structure_features, structure_matrix
 
 
 def _feature(prompt: str, name: str) -> float:
@@ -38,7 +39,9 @@ def test_feature_matrix_shape_and_scaling():
     prompts = ["a cat", "two dogs say 'hello there friend'"]
     emb = np.ones((2, 4), dtype=np.float32)
     X = build_features(emb, prompts)
-    assert X.shape == (2, 4 + len(STRUCTURE_FEATURES))
+    n_modes = len(load_exposure_rules().modes)
+    assert X.shape == (2, 4 + len(STRUCTURE_FEATURES) + n_modes)
+    np.testing.assert_allclose(X[:, -n_modes:], exposure_matrix(prompts, tuple(load_exposure_rules().modes)))
     np.testing.assert_allclose(structure_matrix(prompts), np.log1p([structure_features(p) for p in prompts]))
     with pytest.raises(ValueError, match="2 embeddings for 1 prompts"):
         build_features(emb, ["a cat"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.paths import authored_dir, cache_dir, shared_data_dir
+from training.paths import authored_dir, cache_dir, ladders_dir, shared_data_dir
 
 BENCHMARK_SOURCES = ("vbench2", "vbench", "t2v_compbench")
 
@@ -18,6 +18,7 @@ class TrainConfig:
     ----------
     data_dir: shared benchmark datasets (``AVA_DATA_DIR``).
     authored_dir: authored label files (``data/authored``).
+    ladders_dir: authored exposure ladders (``data/ladders``); their train split is trained on (``None``: not used).
     extra_labels: further label files (CSV/JSONL outcome or prompt-level rows).
     label_store: the SQLite label store of user reports (``None``: not used).
     sources: benchmark suites to import.
@@ -38,6 +39,7 @@ class TrainConfig:
 
     data_dir: Path = field(default_factory=shared_data_dir)
     authored_dir: Path = field(default_factory=authored_dir)
+    ladders_dir: Path | None = field(default_factory=ladders_dir)
     extra_labels: tuple[Path, ...] = ()
     label_store: Path | None = None
     sources: tuple[str, ...] = BENCHMARK_SOURCES

@@ -11,6 +11,7 @@ from ava_model.platform_factors import Evidence
 from ava_model.rules import ANY_PLATFORM, Rules
 from training.importers import (
     import_authored,
+    import_ladders,
     import_outcomes,
     import_published_rates,
     import_t2v_compbench,
@@ -51,8 +52,9 @@ def load_training_data(
     extra_labels: tuple[Path, ...] = (),
     published_rates: bool = True,
     label_store: Path | None = None,
+    ladders: Path | None = None,
 ) -> TrainingData:
-    """Return the label rows of every source (benchmarks, authored, files, label store) and published evidence."""
+    """Return the label rows of every source (benchmarks, authored, ladders, files, label store) and published evidence."""
     frames, counts, licences = [], {}, {}
     for name in sources:
         imported = _IMPORTERS[name](data_dir, rules)
@@ -63,6 +65,14 @@ def load_training_data(
     frames.append(authored_rows)
     counts["authored"] = int(authored_rows["prompt"].nunique())
     licences["authored"] = "this repository (data/authored, see LABELLING.md)"
+    if ladders is not None:
+        from ava_model.curves import load_curves
+
+        curves = load_curves(rules.mode_ids)
+        ladder_rows = import_ladders(ladders, {m: c.exercised_from for m, c in curves.items()}, rules, split="train")
+        frames.append(ladder_rows)
+        counts["ladders"] = int(ladder_rows["prompt"].nunique())
+        licences["ladders"] = "this repository (data/ladders, train split; labels from data/rules/curves)"
     for path in extra_labels:
         extra = import_outcomes(path, rules=rules)
         frames.append(extra)

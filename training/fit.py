@@ -6,6 +6,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ava_model.features import STRUCTURE_FEATURES
+from ava_model.hazard import ExposureHazard
 from ava_model.heads import make_calibrated_head, make_head
 from training.splits import group_folds
 
@@ -64,3 +65,39 @@ def fit_heads(
         heads[mode] = head.fit(X[rows], y, sample_weight=W[rows, j])
         chosen[mode] = {"family": family, "C": c, "cv_roc_auc": scores}
     return heads, chosen
+
+
+def out_of_fold_topic(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, head, family: str, c: float,
+                      folds: int, seed: int) -> np.ndarray:
+    """Return the calibrated topic probability of each row from a head that never saw the row's group.
+
+    The fitted head's sigmoid calibrator was itself fitted on these out-of-fold margins, so
+    the exposure head learns how far to trust the topic score on prompts it did not train on.
+    """
+    calibrated = head.calibrated_classifiers_[0]
+    margin = np.zeros(len(y))
+    for train, valid in group_folds(groups, folds, seed):
+        base = make_head(family, c, len(STRUCTURE_FEATURES)).fit(X[train], y[train], w[train])
+        margin[valid] = base.decision_function(X[valid])
+    if calibrated.method == "sigmoid":
+        sigmoid = calibrated.calibrators[0]
+        return 1.0 / (1.0 + np.exp(sigmoid.a_ * margin + sigmoid.b_))
+    return np.clip(calibrated.calibrators[0].predict(margin), 0.0, 1.0)
+
+
+def fit_exposure_heads(
+    X: np.ndarray, E: np.ndarray, Y: np.ndarray, W: np.ndarray, groups: np.ndarray, modes: tuple[str, ...],
+    heads: dict[str, object], chosen: dict[str, dict[str, object]], curves: dict, *, folds: int, seed: int,
+) -> dict[str, ExposureHazard]:
+    """Return {mode: fitted ExposureHazard} over [out-of-fold topic probability, exposure] of the training rows."""
+    fitted = {}
+    for j, mode in enumerate(tqdm(modes, desc="exposure heads", unit="mode")):
+        rows = np.nonzero(W[:, j] > 0)[0]
+        y = (Y[rows, j] >= 0.5).astype(int)
+        family, c = chosen[mode]["family"], chosen[mode]["C"]
+        topic = out_of_fold_topic(X[rows], y, W[rows, j], groups[rows], heads[mode], family, c, folds, seed)
+        curve = curves[mode]
+        head = ExposureHazard(knots=curve.knots, zero_exposure_hazard=curve.zero_exposure_hazard,
+                              reference_exposure=curve.reference_exposure)
+        fitted[mode] = head.fit(np.column_stack([topic, E[rows, j]]), y, sample_weight=W[rows, j])
+    return fitted

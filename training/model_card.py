@@ -14,11 +14,28 @@ TEMPLATE = """# AVA model card
 Trained {trained_at} · embedder `{embedder}` · rules `{rules_version}` · data digest `{digest}`
 
 ## What it predicts
-For a prompt and a platform, per failure mode: P(failure shows up) = P(prompt exercises the mode) x P(platform fails the mode | exercised).
-The first factor is a calibrated classifier per mode over the sentence embedding and {n_structure} prompt-structure features
-({structure}). Per mode, group cross-validation on the training split chose between logistic regression and an RBF SVM;
-{calibration} calibration is fitted on out-of-fold scores of group folds. Chosen heads: {heads}.
-The second factor is a per-platform table (see below).
+For a prompt and a platform, per failure mode:
+
+    risk = P(exercised | topic, exposure) x (1 - (1 - factor[platform, mode]) ** D(exposure))
+
+- **Topic**: a calibrated classifier per mode over the sentence embedding and {n_structure} prompt-structure features
+  ({structure}). The embedder reads the prompt without its negation phrases ("without speaking", "no text"), which an
+  embedding cannot understand. Per mode, group cross-validation on the training split chose between logistic regression
+  and an RBF SVM; {calibration} calibration is fitted on out-of-fold scores of group folds. Chosen heads: {heads}.
+- **Exposure**: how much of the mode's hard part the prompt asks for (seconds of on-screen speech, characters of text,
+  objects counted, camera moves...), read by the rules in `data/rules/exposure.yaml`; negation sets it to zero.
+- **P(exercised | topic, exposure)** = 1 - exp(-(w0 + wq * -log(1 - topic) + we * G(exposure))), all weights >= 0,
+  fitted by maximum likelihood on out-of-fold topic scores of the training split. G is the mode's degree curve.
+- **D(exposure)** = z + (1 - z) * G(exposure) / G(reference): 1 at the reference exposure, where the platform factor is
+  the failure rate; z (the zero-exposure share) below; unbounded above, so a long monologue can score above the factor.
+
+Why this form and not a monotone gradient-boosted tree: risk must never fall when exposure rises (all else fixed) and
+must be able to pass the platform factor; here both hold by construction (non-negative weights, non-decreasing curves
+extended linearly past the last knot), whereas `HistGradientBoostingClassifier(monotonic_cst=...)` needs per-video
+failure outcomes to learn from, which no public benchmark provides, and its output would still be capped by the factor
+it multiplies. Three weights per mode are few enough to fit on the labels we have and to read.
+
+{exposure}
 
 ## Data
 | source | prompts / rows | licence |
@@ -31,7 +48,7 @@ The held-out split is decided by a hash of each group, so it stays held out acro
 ## Held-out metrics (prompt exercises mode), per mode
 Labels are the benchmark tags and authored labels of held-out prompts; weights as in the label rows
 (a benchmark prompt's implicit negatives for modes its suite does not test count {implicit}). Baselines are trained on
-the same split. Held-out positives per mode are few for some modes (see `positives` in heldout_metrics.csv):
+the same split. `ava` is P(exercised | topic, exposure); `ava_topic` is the topic head alone. Held-out positives per mode are few for some modes (see `positives` in heldout_metrics.csv):
 differences of 0.01-0.02 in ROC AUC between AVA and TF-IDF are within noise there.
 
 {table}
@@ -55,6 +72,11 @@ Published rates measured older model versions; the current families inherit none
 - No public per-video outcome labels were available: the platform factor for every mode but physics (and weakly
   interaction) is a prior, so the *ranking* of prompts is learned from data but the *level* of risk on a given
   platform is an informed guess until user outcome labels arrive.
+- Only the text_rendering curve's shape rests on a published degree figure (LongTextAR, two length bins) and the
+  object_count curve's shape is checked against published counting figures (NumGen); lip_sync follows the reference
+  page's observations; the other eight curves are linear, from authored ladders alone.
+- Exposure is read by word rules (data/rules/exposure.yaml): phrasings they do not know count zero exposure, and the
+  risk then rests on the topic score alone at the zero-exposure share.
 - lip_sync and text_rendering rest only on authored prompts ({authored_n} prompts written by the AVA team),
   so their held-out metrics measure agreement with the labelling rules, not with real generations.
 - T2V-CompBench states no licence; it is used here for research/evaluation, as its SOURCE.md says.
@@ -97,6 +119,26 @@ def render_model_card(result: TrainResult, rules: Rules) -> str:
     sources = "\n".join(
         f"| {name} | {count} | {result.data.licences.get(name, '')} |" for name, count in result.data.source_counts.items()
     )
+    from ava_model.curves import load_curves
+
+    curves = load_curves(result.model.modes)
+    exposure_rows = []
+    for mode in result.model.modes:
+        head, curve = result.model.exposure_heads[mode], curves[mode]
+        w0, wq, we = head.coef_
+        exposure_rows.append(
+            f"| {mode} | {'published figures' if curve.published else 'authored'}: {curve.basis} | "
+            f"{' '.join(f'({x:g}, {y:g})' for x, y in curve.knots)} | {head.reference_exposure_:g} | "
+            f"{curve.zero_exposure_hazard:g} | {w0:.3f} / {wq:.3f} / {we:.3f} |"
+        )
+    exposure = "\n".join([
+        "## Degree curves and exposure weights",
+        "Which curves rest on published figures and which on authored labels only (files: data/rules/curves/):",
+        "",
+        "| mode | basis of the curve | knots (exposure, relative hazard) | reference exposure | z | w0 / wq / we |",
+        "|---|---|---|---|---|---|",
+        *exposure_rows,
+    ])
     return TEMPLATE.format(
         trained_at=m["trained_at"],
         embedder=m["embedder"],
@@ -116,4 +158,5 @@ def render_model_card(result: TrainResult, rules: Rules) -> str:
         provenance=provenance,
         factors=factors,
         authored_n=result.data.source_counts.get("authored", 0),
+        exposure=exposure,
     )

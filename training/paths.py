@@ -23,3 +23,8 @@ def cache_dir() -> Path:
     """Return ``AVA_CACHE_DIR`` or ``.cache`` in the repository (embedding cache)."""
     env = os.environ.get("AVA_CACHE_DIR")
     return Path(env) if env else REPO_ROOT / ".cache"
+
+
+def ladders_dir() -> Path:
+    """Return the folder of the authored exposure ladders (``data/ladders``)."""
+    return REPO_ROOT / "data" / "ladders"

@@ -12,7 +12,8 @@ import pandas as pd
 
 from ava_model.artifact import read_manifest, save_artifact
 from ava_model.embedding import Embedder
-from ava_model.features import STRUCTURE_FEATURES, build_features
+from ava_model.curves import load_curves
+from ava_model.features import STRUCTURE_FEATURES, build_features, embed
 from ava_model.model import AvaModel
 from ava_model.platform_factors import fit_platform_factors
 from ava_model.rules import ANY_PLATFORM, Rules, load_rules
@@ -21,10 +22,10 @@ from training.baselines import base_rate_predictions, tfidf_predictions
 from training.config import TrainConfig
 from training.data import TrainingData, load_training_data, outcome_evidence
 from training.dataset import LabelMatrix, build_label_matrix, data_digest
-from training.fit import fit_heads
+from training.fit import fit_exposure_heads, fit_heads
 from training.splits import group_keys, holdout_mask, near_duplicate_groups
 
-PREDICTORS = ("ava", "tfidf_lr", "base_rate")
+PREDICTORS = ("ava", "ava_topic", "tfidf_lr", "base_rate")
 
 
 @dataclass
@@ -84,7 +85,7 @@ def outcome_predictions(model: AvaModel, outcomes: pd.DataFrame, X: np.ndarray, 
 
 def _predict_heldout(model: AvaModel, X: np.ndarray, matrix: LabelMatrix, train: np.ndarray, test: np.ndarray) -> HeldOut:
     heldout = HeldOut()
-    exercise = model.exercise_proba(X[test])
+    exercise, topic = model.exercise_proba(X[test]), model.topic_proba(X[test])
     prompts = list(matrix.prompts)
     for j, mode in enumerate(matrix.modes):
         tr = train[matrix.weights[train, j] > 0]
@@ -95,6 +96,7 @@ def _predict_heldout(model: AvaModel, X: np.ndarray, matrix: LabelMatrix, train:
         heldout.weights[mode] = matrix.weights[te, j]
         heldout.predictions[mode] = {
             "ava": exercise[te_mask, j],
+            "ava_topic": topic[te_mask, j],
             "tfidf_lr": tfidf_predictions([prompts[i] for i in tr], y_tr, matrix.weights[tr, j], [prompts[i] for i in te]),
             "base_rate": base_rate_predictions(y_tr, matrix.weights[tr, j], len(te)),
         }
@@ -122,21 +124,27 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     rules = rules or load_rules()
     data = load_training_data(
         config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels, config.published_rates,
-        config.label_store,
+        config.label_store, config.ladders_dir,
     )
     matrix = build_label_matrix(data.rows, rules.mode_ids)
     embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
     print(f"Embedding {len(matrix)} prompts with {embedder.name} (cached vectors are reused)...", flush=True)
-    embeddings = embedder.encode(list(matrix.prompts), show_progress=True)
+    embeddings = embed(embedder, list(matrix.prompts), show_progress=True)
     X = build_features(embeddings, list(matrix.prompts))
+    k = len(matrix.modes)
+    topic_X, exposures = X[:, :-k], X[:, -k:].astype(np.float64)
     groups = near_duplicate_groups(list(matrix.prompts), embeddings, config.near_duplicate_threshold)
     test_mask = holdout_mask(group_keys(list(matrix.prompts), groups), config.test_fraction)
     train_idx, test_idx = np.nonzero(~test_mask)[0], np.nonzero(test_mask)[0]
     print(f"Split: {len(train_idx)} training prompts, {len(test_idx)} held out ({len(np.unique(groups))} groups).")
     heads, chosen = fit_heads(
-        X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx], matrix.modes,
+        topic_X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx], matrix.modes,
         candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
         fixed=config.fixed_heads,
+    )
+    exposure_heads = fit_exposure_heads(
+        topic_X[train_idx], exposures[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx],
+        matrix.modes, heads, chosen, load_curves(rules.mode_ids), folds=config.cv_folds, seed=config.seed,
     )
     held_out_prompts = {p for p, t in zip(matrix.prompts, test_mask) if t}
     outcomes = data.rows[data.rows["platform"] != ANY_PLATFORM]
@@ -144,7 +152,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     # Platform factors learn from training-side outcomes only: held-out outcomes judge them.
     factors = fit_platform_factors(rules, list(data.published) + outcome_evidence(outcomes[~outcome_test]))
     digest = data_digest(data.rows)
-    model = AvaModel(matrix.modes, heads, factors, embedder.name, {})
+    model = AvaModel(matrix.modes, heads, factors, embedder.name, {}, exposure_heads)
     heldout = _predict_heldout(model, X, matrix, train_idx, test_idx)
     heldout.outcomes = outcome_predictions(model, outcomes[outcome_test], X, matrix)
     metrics = heldout_metrics(heldout)

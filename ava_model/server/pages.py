@@ -165,7 +165,13 @@ def _examples_section(examples: tuple[Example, ...]) -> str:
 
 def _prevention_section(ref: ModeReference) -> str:
     strategies = "".join(f"<dt><code>{_e(sid)}</code></dt><dd>{_e(desc)}</dd>" for sid, desc in ref.rewrite_strategies)
-    return (f'<section class="card" id="prevent"><h2>Prevention</h2>{_items(ref.prevention)}'
+    usable = ""
+    if ref.usable_output is not None:
+        u = ref.usable_output
+        steps = "".join(f"<li>{d.exposure:g}: {d.risk_if_exercised:.2f} ({_e(d.light)})</li>" for d in u.steps)
+        usable = (f"<h3>How to get usable output on {_e(ref.platform_name)}</h3><p>{_e(u.advice)}</p>"
+                  f'<p class="muted small">Risk if exercised, by {_e(u.unit)}:</p><ul class="degree">{steps}</ul>')
+    return (f'<section class="card" id="prevent"><h2>Prevention</h2>{_items(ref.prevention)}{usable}'
             f"<h3>Rewrite strategies AVA tries</h3>"
             f'<p class="muted small">When you score a prompt, AVA applies these and keeps a rewrite only if it '
             f"scores lower.</p><dl class=\"strategies\">{strategies}</dl></section>")

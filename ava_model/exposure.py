@@ -1,0 +1,427 @@
+"""Exposure: how much of each mode's hard part a prompt asks for, measured with the rules in data/rules/exposure.yaml.
+
+``measure(prompt)`` returns, per mode, a value in the mode's unit (seconds of on-screen
+speech, characters of text, objects counted...), the spans that carry it, and whether a
+negation removed it. ``embedding_text(prompt)`` is the prompt without its negation
+phrases: the embedding cannot read "without speaking", so the topic heads never see it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ava_model.errors import RulesError
+from ava_model.quotes import quotes
+from ava_model.numbers import NUMBER_TEXT, NumberMention, durations, numbers, parse_number
+
+_AMOUNT_NUMBER = rf"(?P<n>{NUMBER_TEXT}|an?|a single|single)"
+MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds")
+_PER = (None, "duration", "count", "clip")
+_SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)")
+# Numbers that are not object counts: lens, frame rate, resolution, ages, years, clock times, labels, repetitions.
+_NOT_COUNT_AFTER = re.compile(
+    r"\s*(?:-|\s)?(mm|fps|k\b|p\b|%|percent|x\b|years?|yrs?|-year|year-old|am\b|pm\b|o'clock|:\d|times\b|"
+    r"degrees?|°|bars?\b|stars?\b|th\b|st\b|nd\b|rd\b|\s*of (the|them|us|those|these|his|her|their|its)\b)",
+    re.IGNORECASE,
+)
+_NOT_COUNT_BEFORE = re.compile(
+    r"(shot|step|beat|scene|take|part|chapter|act|number|no\.|#|age|aged|ages|from|to|at|version|v|season|episode|"
+    r"round|level|page|track|channel|exit|route|platform|room|apollo|iphone|the year|no)\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A phrase that asks for a mode's hard part, worth ``value`` units (or a number read next to it)."""
+
+    name: str
+    group: str
+    value: float
+    pattern: re.Pattern[str]
+    per: str | None = None
+    per_unit: float = 1.0
+    repeat: bool = False
+    unless: str | None = None  # a measure kind: the cue is skipped when that measure found something
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    """A phrase that makes every unit of a mode harder (factor >= 1)."""
+
+    name: str
+    factor: float
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A stated amount ("one word", "three sentences") read like a duration by per: duration cues, in the mode's unit."""
+
+    name: str
+    value: float
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A word just before a cue that scales its default value ("a short speech", "a long conversation")."""
+
+    name: str
+    factor: float
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A structural reading of the prompt (quotes, counts, clip length) feeding one group."""
+
+    kind: str
+    group: str
+    per_unit: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModeExposureRules:
+    """How one mode's exposure is read."""
+
+    mode: str
+    unit: str
+    measures: tuple[Measure, ...]
+    cues: tuple[Cue, ...]
+    multipliers: tuple[Multiplier, ...]
+    negations: tuple[re.Pattern[str], ...]
+    amounts: tuple[Amount, ...] = ()
+    scales: tuple[Scale, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExposureRules:
+    """Everything in data/rules/exposure.yaml, validated."""
+
+    version: int
+    speaking_rate_wps: float
+    default_clip_seconds: float
+    cue_window_chars: int
+    modes: dict[str, ModeExposureRules]
+
+    @functools.cached_property
+    def negation_pattern(self) -> re.Pattern[str] | None:
+        """Return one pattern matching any mode's negation phrase."""
+        parts = [p.pattern for rule in self.modes.values() for p in rule.negations]
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+
+
+@dataclass(frozen=True)
+class ExposureSpan:
+    """Characters [start, end) of the prompt that raised a mode's exposure, with what they added."""
+
+    start: int
+    end: int
+    text: str
+    what: str
+    value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One mode's exposure in a prompt: the value in the mode's unit and where it came from."""
+
+    mode: str
+    value: float
+    unit: str
+    spans: tuple[ExposureSpan, ...] = field(default_factory=tuple)
+    negated: bool = False
+    negations: tuple[ExposureSpan, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return {
+            "mode": self.mode, "value": self.value, "unit": self.unit, "negated": self.negated,
+            "spans": [s.to_dict() for s in self.spans], "negations": [s.to_dict() for s in self.negations],
+        }
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def _compile(pattern: Any, where: str) -> re.Pattern[str]:
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise RulesError(f"{where}: pattern must be a non-empty string, got {pattern!r}.")
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise RulesError(f"{where}: pattern {pattern!r} is not a valid regular expression: {exc}.") from exc
+
+
+def _number(entry: dict[str, Any], key: str, where: str, default: float | None = None, minimum: float = 0.0) -> float:
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise RulesError(f"{where}: {key} must be a number >= {minimum}, got {value!r}.")
+    return float(value)
+
+
+def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
+    if not isinstance(entry, dict):
+        raise RulesError(f"{where}: must be a mapping with unit, measures, cues, multipliers, negations.")
+    measures = []
+    for i, m in enumerate(entry.get("measures") or []):
+        at = f"{where} measure #{i + 1}"
+        if not isinstance(m, dict) or m.get("kind") not in MEASURE_KINDS:
+            raise RulesError(f"{at}: kind must be one of {', '.join(MEASURE_KINDS)}, got {m!r}.")
+        measures.append(Measure(m["kind"], str(m.get("group", m["kind"])), _number(m, "per_unit", at, 1.0)))
+    cues = []
+    for i, c in enumerate(entry.get("cues") or []):
+        at = f"{where} cue #{i + 1}"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not isinstance(c.get("group"), str):
+            raise RulesError(f"{at}: needs a name, a group, a value and a pattern, got {c!r}.")
+        if c.get("per") not in _PER:
+            raise RulesError(f"{at} ({c['name']}): per must be one of duration, count, clip, got {c.get('per')!r}.")
+        if c.get("unless") not in (None, *MEASURE_KINDS):
+            raise RulesError(f"{at} ({c['name']}): unless must be one of {', '.join(MEASURE_KINDS)}, got {c.get('unless')!r}.")
+        cues.append(Cue(c["name"], c["group"], _number(c, "value", at), _compile(c.get("pattern"), at),
+                        c.get("per"), _number(c, "per_unit", at, 1.0), bool(c.get("repeat", False)), c.get("unless")))
+    multipliers = []
+    for i, m in enumerate(entry.get("multipliers") or []):
+        at = f"{where} multiplier #{i + 1}"
+        if not isinstance(m, dict) or not isinstance(m.get("name"), str):
+            raise RulesError(f"{at}: needs a name, a factor >= 1 and a pattern, got {m!r}.")
+        multipliers.append(Multiplier(m["name"], _number(m, "factor", at, minimum=1.0), _compile(m.get("pattern"), at)))
+    negations = tuple(_compile(p, f"{where} negation #{i + 1}") for i, p in enumerate(entry.get("negations") or []))
+    amounts = []
+    for i, a in enumerate(entry.get("amounts") or []):
+        at = f"{where} amount #{i + 1}"
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str) or not isinstance(a.get("pattern"), str):
+            raise RulesError(f"{at}: needs a name, a value and a pattern (with {{number}} where a count is read), got {a!r}.")
+        amounts.append(Amount(a["name"], _number(a, "value", at), _compile(a["pattern"].replace("{number}", _AMOUNT_NUMBER), at)))
+    scales = []
+    for i, c in enumerate(entry.get("scales") or []):
+        at = f"{where} scale #{i + 1}"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise RulesError(f"{at}: needs a name, a factor > 0 and a pattern, got {c!r}.")
+        scales.append(Scale(c["name"], _number(c, "factor", at, minimum=0.01), _compile(c.get("pattern"), at)))
+    unit = entry.get("unit")
+    if not isinstance(unit, str) or not unit.strip():
+        raise RulesError(f"{where}: unit must name what one unit of exposure is.")
+    if not measures and not cues:
+        raise RulesError(f"{where}: declares no measures and no cues, so its exposure could never rise.")
+    return ModeExposureRules(mode, unit, tuple(measures), tuple(cues), tuple(multipliers), negations, tuple(amounts),
+                             tuple(scales))
+
+
+def parse_exposure_rules(data: dict[str, Any], mode_ids: tuple[str, ...], where: str = "exposure.yaml") -> ExposureRules:
+    """Return validated ExposureRules from the parsed YAML mapping; every mode of the taxonomy must be declared."""
+    modes = data.get("modes")
+    if not isinstance(modes, dict):
+        raise RulesError(f"{where}: 'modes' must map mode ids to their exposure rules.")
+    unknown = [m for m in modes if m not in mode_ids]
+    missing = [m for m in mode_ids if m not in modes]
+    if unknown or missing:
+        raise RulesError(
+            f"{where}: modes must match the taxonomy; unknown: {', '.join(unknown) or 'none'}; "
+            f"missing: {', '.join(missing) or 'none'}. Valid: {', '.join(mode_ids)}."
+        )
+    return ExposureRules(
+        version=int(data["version"]),
+        speaking_rate_wps=_number(data, "speaking_rate_wps", where, minimum=0.1),
+        default_clip_seconds=_number(data, "default_clip_seconds", where, minimum=1.0),
+        cue_window_chars=int(_number(data, "cue_window_chars", where, 40)),
+        modes={m: _parse_mode(m, modes[m], f"{where} mode {m!r}") for m in mode_ids},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def load_exposure_rules(directory: str | None = None) -> ExposureRules:
+    """Return the validated exposure rules of the rules folder (default: the one :func:`load_rules` reads)."""
+    from ava_model.rules import load_rules, read_rules_file
+
+    rules = load_rules(directory)
+    return parse_exposure_rules(read_rules_file("exposure", directory), rules.mode_ids)
+
+
+# --- measuring ---------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """Per-prompt facts every mode reads: quotes, durations, counts, sentences."""
+
+    prompt: str
+    quotes: list
+    durations: list[NumberMention]
+    counts: list[NumberMention]
+    sentences: list[tuple[int, int]]
+    clip_seconds: float | None
+
+
+def _sentences(prompt: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    cuts = [m.end() for m in _SENTENCE.finditer(prompt) if not any(a <= m.start() < b for a, b in quoted)]
+    bounds, start = [], 0
+    for cut in cuts + [len(prompt)]:
+        if cut > start:
+            bounds.append((start, cut))
+        start = cut
+    return bounds or [(0, len(prompt))]
+
+
+def _counts(prompt: str, blocked: list[tuple[int, int]]) -> list[NumberMention]:
+    found = []
+    for n in numbers(prompt):
+        if any(a <= n.start < b for a, b in blocked) or n.value < 1 or n.value >= 10000:
+            continue
+        if 1800 <= n.value <= 2200 and prompt[n.start : n.end].isdigit():
+            continue  # a year
+        if _NOT_COUNT_AFTER.match(prompt, n.end) or _NOT_COUNT_BEFORE.search(prompt[max(0, n.start - 14) : n.start]):
+            continue
+        found.append(n)
+    return found
+
+
+def read_prompt(prompt: str) -> _Reading:
+    """Return the facts about a prompt that every mode's exposure reads."""
+    found = quotes(prompt)
+    quoted = [(q.start - 1, q.end + 1) for q in found]
+    spans_of_time = durations(prompt)
+    blocked = quoted + [(d.start, d.end) for d in spans_of_time]
+    stated = [d.value for d in spans_of_time]
+    return _Reading(prompt, found, spans_of_time, _counts(prompt, blocked), _sentences(prompt, quoted),
+                    max(stated) if stated else None)
+
+
+def _near(items: list[NumberMention], start: int, end: int, window: int, before_only: bool = False) -> NumberMention | None:
+    best = None
+    for n in items:
+        if n.start < end and start < n.end:
+            gap = 0  # overlapping: "a couple of quick lines" holds the cue "lines"
+        else:
+            gap = start - n.end if n.end <= start else (n.start - end if not before_only else window + 1)
+        if 0 <= gap <= window and (best is None or gap < best[0]):
+            best = (gap, n)
+    return best[1] if best else None
+
+
+def _measure_value(m: Measure, r: _Reading, rules: ExposureRules) -> list[ExposureSpan]:
+    p = r.prompt
+    if m.kind == "spoken_quotes":
+        return [ExposureSpan(q.start - 1, q.end + 1, p[q.start - 1 : q.end + 1], "quoted speech",
+                             round(len(p[q.start : q.end].split()) / rules.speaking_rate_wps * m.per_unit, 3))
+                for q in r.quotes if q.kind == "spoken"]
+    if m.kind == "written_quotes":
+        return [ExposureSpan(q.start - 1, q.end + 1, p[q.start - 1 : q.end + 1], "quoted text",
+                             float(len(re.sub(r"\s", "", p[q.start : q.end]))) * m.per_unit)
+                for q in r.quotes if q.kind == "written"]
+    if m.kind == "counts":
+        return [ExposureSpan(n.start, n.end, p[n.start : n.end], "count", n.value * m.per_unit) for n in r.counts]
+    if r.clip_seconds is None:  # clip_seconds
+        return []
+    d = max(r.durations, key=lambda x: x.value)
+    return [ExposureSpan(d.start, d.end, p[d.start : d.end], "clip length", d.value * m.per_unit)]
+
+
+def _amounts(rule: ModeExposureRules, prompt: str) -> list[NumberMention]:
+    found = []
+    for amount in rule.amounts:
+        for m in amount.pattern.finditer(prompt):
+            n = parse_number(m.group("n")) if "n" in amount.pattern.groupindex and m.group("n") else 1.0
+            found.append(NumberMention(m.start(), m.end(), n * amount.value))
+    return found
+
+
+def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[NumberMention], scales: tuple[Scale, ...],
+               skip_default: bool) -> list[ExposureSpan]:
+    """Return the cue's spans: a stated duration or amount next to it wins over its default value.
+
+    ``skip_default``: a measure of the cue's ``unless`` kind found something, so only a stated
+    amount can still count (a quoted line says how long the speech is better than "says").
+    """
+    spans = []
+    for match in cue.pattern.finditer(r.prompt):
+        a, b = match.span()
+        if b <= a or any(q.start <= a < q.end for q in r.quotes):
+            continue  # words inside a quote are content, not instructions
+        value, near = cue.value, None
+        if cue.per == "duration":
+            near = _near(r.durations, a, b, rules.cue_window_chars) or _near(amounts, a, b, rules.cue_window_chars)
+        elif cue.per == "count":
+            near = _near(r.counts, a, b, 24, before_only=True)
+        elif cue.per == "clip":
+            value = (r.clip_seconds or rules.default_clip_seconds) * cue.per_unit
+        if near is not None:  # the span names the number too: "a thirty-second speech", "five pans"
+            value, a, b = near.value * cue.per_unit, min(a, near.start), max(b, near.end)
+        elif skip_default:
+            continue
+        else:
+            around = r.prompt[max(0, a - 25) : b + 15]  # "a short speech", "says a quick hi"
+            for scale in scales:
+                if scale.pattern.search(around):
+                    value *= scale.factor
+        spans.append(ExposureSpan(a, b, r.prompt[a:b], cue.name, float(value)))
+    if not cue.repeat and spans:
+        return [max(spans, key=lambda s: s.value)]
+    return spans
+
+
+def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -> Exposure:
+    negations = [ExposureSpan(m.start(), m.end(), m.group(), "negation", 0.0)
+                 for pat in rule.negations for m in pat.finditer(r.prompt) if m.end() > m.start()]
+    negated = [(a, b) for a, b in r.sentences if any(a <= n.start < b for n in negations)]
+    # (group, adds up, span): quotes and counts always add (two lines, more objects); cues add only with repeat.
+    readings = [(m, _measure_value(m, r, rules)) for m in rule.measures]
+    found = [(m.group, True, s) for m, spans in readings for s in spans]
+    measured = {m.kind for m, spans in readings if spans}
+    amounts = _amounts(rule, r.prompt)
+    found += [(c.group, c.repeat, s) for c in rule.cues
+              for s in _cue_spans(c, r, rules, amounts, rule.scales, c.unless in measured)]
+    found = [f for f in found if not any(a <= f[2].start < b for a, b in negated)]
+    groups: dict[str, float] = {}
+    for group, adds, span in found:
+        groups[group] = groups.get(group, 0.0) + span.value if adds else max(groups.get(group, 0.0), span.value)
+    total = sum(groups.values())
+    kept = [span for _, _, span in found if span.value > 0]
+    if total > 0:
+        for mult in rule.multipliers:
+            match = mult.pattern.search(r.prompt)
+            if match and not any(a <= match.start() < b for a, b in negated):
+                total *= mult.factor
+                kept.append(ExposureSpan(match.start(), match.end(), match.group(), mult.name, mult.factor))
+    return Exposure(rule.mode, round(float(total), 4), rule.unit, tuple(sorted(kept, key=lambda s: s.start)),
+                    bool(negations) and total == 0, tuple(negations))
+
+
+def measure(prompt: str, rules: ExposureRules | None = None) -> dict[str, Exposure]:
+    """Return {mode id: Exposure} for one prompt."""
+    rules = rules or load_exposure_rules()
+    reading = read_prompt(prompt)
+    return {mode: _mode_exposure(rule, reading, rules) for mode, rule in rules.modes.items()}
+
+
+def exposure_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:
+    """Return an (n, k) array of exposures, columns in ``modes`` order."""
+    rules = rules or load_exposure_rules()
+    out = np.zeros((len(prompts), len(modes)))
+    for i, prompt in enumerate(prompts):
+        found = measure(prompt, rules)
+        out[i] = [found[m].value for m in modes]
+    return out
+
+
+def embedding_text(prompt: str, rules: ExposureRules | None = None) -> str:
+    """Return the prompt without its negation phrases (what the topic heads read), tidied."""
+    rules = rules or load_exposure_rules()
+    pattern = rules.negation_pattern
+    if pattern is None or not pattern.search(prompt):
+        return prompt
+    text = pattern.sub(" ", prompt)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;:])\s*(?=[,.;:!?]|$)", "", text)
+    text = re.sub(r"\s{2,}", " ", text).strip(" ,;:")
+    return text or prompt

@@ -1,0 +1,136 @@
+"""Exposure extractors, on sentences these tests write themselves."""
+
+import pytest
+
+from ava_model.errors import RulesError
+from ava_model.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
+from ava_model.features import STRUCTURE_FEATURES, structure_features
+
+
+def value(prompt: str, mode: str) -> float:
+    return measure(prompt)[mode].value
+
+
+def test_quoted_speech_is_seconds_at_the_documented_rate():
+    rate = load_exposure_rules().speaking_rate_wps
+    words = "We open at nine and close when the last customer leaves tonight"
+    assert value(f"A baker says '{words}' to the camera", "lip_sync") == pytest.approx(len(words.split()) / rate, abs=0.01)
+    assert value("A baker says 'Hi' to the camera", "lip_sync") == pytest.approx(1 / rate)
+
+
+@pytest.mark.parametrize("prompt, at_least", [
+    ("A coach gives a ten-second pep talk to his team", 10),
+    ("A woman talks to the camera for fifteen seconds", 15),
+    ("A 20 s clip of a vlogger talking nonstop the whole time", 20),
+    ("Two actors argue across a kitchen table", 8),
+    ("A rapper performs a verse into the lens", 6),
+    ("A priest delivers a long sermon", 8),
+])
+def test_described_speech_and_stated_durations_count(prompt, at_least):
+    assert value(prompt, "lip_sync") >= at_least
+
+
+@pytest.mark.parametrize("prompt", [
+    "A man looks at the camera without speaking",
+    "A woman sits in silence at the window",
+    "A boy stands with his mouth closed, staring ahead",
+    "A narrator's voice-over describes the valley while a hiker walks",
+    "A man seen from behind speaks to the crowd",
+])
+def test_negated_or_absent_speech_is_zero(prompt):
+    assert value(prompt, "lip_sync") == 0
+
+
+def test_off_screen_voice_is_not_on_screen_speech():
+    assert value("Over a shot of the sea, a voice-over says 'Tides wait for no one, not even kings'", "lip_sync") == 0
+
+
+@pytest.mark.parametrize("low, high", [
+    ("Three apples on a table", "Twelve apples on a table"),
+    ("Twelve apples on a table", "Forty apples on a table"),
+    ("Exactly 3 cups on a shelf", "Exactly 23 cups on a shelf"),
+    ("two cats on a porch", "two cats and three dogs on a porch"),
+])
+def test_counts_rise_with_the_number(low, high):
+    assert 0 < value(low, "object_count") < value(high, "object_count")
+
+
+@pytest.mark.parametrize("prompt", [
+    "A man delivers a ten-second speech", "A 50mm shot at 24fps of a woman aged 30", "Shot 2: a dog in 1999",
+    "She ages from 20 to 80", "A pile of apples on a table", "Some apples on a table",
+])
+def test_numbers_that_are_not_counts_count_nothing(prompt):
+    assert value(prompt, "object_count") == 0
+
+
+def test_structure_features_read_durations_not_counts():
+    row = structure_features("A man delivers a ten-second speech")
+    assert row[STRUCTURE_FEATURES.index("max_count")] == 0
+    assert row[STRUCTURE_FEATURES.index("requested_seconds")] == 10
+
+
+def test_text_exposure_is_characters_and_adds_regions():
+    one = value("A neon sign reads 'OPEN'", "text_rendering")
+    long = value("A neon sign reads 'OPEN ALL NIGHT EVERY DAY'", "text_rendering")
+    two = value("A neon sign reads 'OPEN ALL NIGHT EVERY DAY' above a poster that says 'FRESH COFFEE'", "text_rendering")
+    assert 0 < one < long < two
+    assert value("A storefront with a blank sign", "text_rendering") == 0
+    assert value("A storefront, no text anywhere", "text_rendering") == 0
+
+
+@pytest.mark.parametrize("mode, low, high", [
+    ("anatomy", "A woman stands in a kitchen", "Close-up of a woman's hands rapidly knitting in a kitchen"),
+    ("identity_drift", "Portrait of an old sailor", "Portrait of an old sailor who ages from 20 to 80 as the camera orbits him"),
+    ("physics", "A ball rolls across a floor", "A ball rolls across a floor, hits a glass that shatters and spills water"),
+    ("camera_motion", "The camera pans left over a harbour", "The camera pans left over a harbour, then cranes up and orbits the lighthouse"),
+    ("composition", "A red cup on a table", "A red cup to the left of a blue vase, a green bowl on top of a white box"),
+    ("vanishing_subject", "A fox walks behind a tree", "A fox walks behind a tree, reappears, then goes behind a rock and emerges"),
+    ("interaction", "Two men shake hands", "Two men shake hands, hug, and then one passes the other a bottle"),
+    ("action_order", "A chef cracks an egg, then whisks it", "First a chef cracks an egg, then whisks it, next pours it, finally plates it"),
+])
+def test_each_mode_rises_with_what_the_prompt_adds(mode, low, high):
+    assert 0 < value(low, mode) < value(high, mode)
+
+
+@pytest.mark.parametrize("mode, prompt", [
+    ("anatomy", "A pianist at the piano, hands out of frame, face only"),
+    ("identity_drift", "An astronaut in a closed helmet walks across the dunes"),
+    ("physics", "A glass of water on a table, completely still"),
+    ("camera_motion", "A locked-off static shot of a harbour"),
+    ("interaction", "Two men stand side by side, not touching"),
+])
+def test_each_mode_negation_sets_zero(mode, prompt):
+    found = measure(prompt)[mode]
+    assert found.value == 0 and found.negated
+
+
+def test_negation_is_sentence_scoped():
+    prompt = "A woman sits in silence. Later her friend says 'We are going to miss the last train home tonight'."
+    assert value(prompt, "lip_sync") > 3
+
+
+def test_spans_point_at_the_words_that_carry_exposure():
+    prompt = "A man delivers a thirty-second speech to the camera"
+    spans = measure(prompt)["lip_sync"].spans
+    assert any("thirty-second" in s.text and s.value == 30 for s in spans)
+    assert all(prompt[s.start : s.end] == s.text for s in spans)
+
+
+def test_embedding_text_drops_negation_phrases_only():
+    assert embedding_text("A man looks at the camera without speaking") == "A man looks at the camera"
+    assert embedding_text("A man looks at the camera") == "A man looks at the camera"
+
+
+def test_exposure_rules_errors_name_the_mode_and_the_choices(rules):
+    data = {"version": 1, "speaking_rate_wps": 2.5, "default_clip_seconds": 8, "modes": {"lip_sync": {}}}
+    with pytest.raises(RulesError, match="missing: .*anatomy"):
+        parse_exposure_rules(data, rules.mode_ids)
+    good = {m: {"unit": "u", "cues": [{"name": "c", "group": "g", "value": 1, "pattern": "x"}]} for m in rules.mode_ids}
+    bad = dict(good, anatomy={"unit": "u", "cues": [{"name": "c", "group": "g", "value": 1, "pattern": "(unclosed"}]})
+    with pytest.raises(RulesError, match="anatomy.*not a valid regular expression"):
+        parse_exposure_rules({**data, "modes": bad}, rules.mode_ids)
+    bad = dict(good, physics={"unit": "u", "multipliers": [{"name": "m", "factor": 0.5, "pattern": "x"}],
+                              "cues": good["physics"]["cues"]})
+    with pytest.raises(RulesError, match="physics.*factor must be a number >= 1"):
+        parse_exposure_rules({**data, "modes": bad}, rules.mode_ids)
+    assert set(parse_exposure_rules({**data, "modes": good}, rules.mode_ids).modes) == set(rules.mode_ids)

@@ -1,0 +1,71 @@
+"""ExposureHazard: monotone in topic and exposure, calibrated on its own fit, not capped by the platform factor."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ava_model.curves import load_curves
+from ava_model.errors import RulesError
+from ava_model.hazard import ExposureHazard
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    q = rng.uniform(0, 1, 4000)
+    e = rng.exponential(4, 4000)
+    true_h = 0.05 + 0.8 * -np.log1p(-np.minimum(q, 0.999)) + 0.3 * e
+    y = (rng.uniform(size=4000) < -np.expm1(-true_h)).astype(int)
+    return ExposureHazard().fit(np.column_stack([q, e]), y), (q, e, y)
+
+
+def test_fit_recovers_the_weights_and_is_calibrated(fitted):
+    head, (q, e, y) = fitted
+    np.testing.assert_allclose(head.coef_, [0.05, 0.8, 0.3], atol=0.1)
+    p = head.predict_proba(np.column_stack([q, e]))[:, 1]
+    assert abs(p.mean() - y.mean()) < 0.02
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=st.floats(0, 1), e=st.floats(0, 200), dq=st.floats(0, 1), de=st.floats(0, 200), f=st.floats(0, 0.99))
+def test_risk_never_falls_when_topic_or_exposure_rises(fitted, q, e, dq, de, f):
+    head, _ = fitted
+    low = head.risk(np.array([[q, e]]), np.array([f]))[0]
+    high = head.risk(np.array([[min(q + dq, 1.0), e + de]]), np.array([f]))[0]
+    assert high >= low - 1e-12
+
+
+def test_high_exposure_goes_past_the_platform_factor_and_none_stays_below(fitted):
+    head, _ = fitted
+    factor = np.array([0.3])
+    typical = head.reference_exposure_
+    assert head.risk(np.array([[1.0, 10 * typical]]), factor)[0] > 0.3
+    assert head.risk(np.array([[1.0, 0.0]]), factor)[0] < head.risk(np.array([[1.0, typical]]), factor)[0]
+    assert head.risk(np.array([[1.0, 50 * typical]]), np.array([0.0]))[0] == 0.0  # no audio track: nothing to desync
+
+
+def test_bad_input_shape_is_named(fitted):
+    head, _ = fitted
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        head.predict_proba(np.zeros((3, 3)))
+
+
+def test_every_mode_has_a_valid_curve_with_its_basis(rules):
+    curves = load_curves(rules.mode_ids)
+    assert set(curves) == set(rules.mode_ids)
+    for curve in curves.values():
+        g = curve.relative_hazard(np.linspace(0, 500, 200))
+        assert (np.diff(g) >= 0).all() and g[-1] > g[len(g) // 2] and curve.basis
+
+
+def test_a_falling_curve_is_refused(tmp_path, rules):
+    import shutil
+
+    from ava_model.rules import rules_dir
+
+    shutil.copytree(rules_dir() / "curves", tmp_path / "curves")
+    path = tmp_path / "curves" / "physics.yaml"
+    path.write_text(path.read_text().replace("knots: [[0, 0.0], [1, 1.0]]", "knots: [[0, 0.0], [1, 1.0], [2, 0.5]]"))
+    with pytest.raises(RulesError, match="physics.yaml.*non-decreasing"):
+        load_curves(rules.mode_ids, tmp_path)
