@@ -104,7 +104,7 @@ class Predictor:
             rewrite=ex.choose_rewrite(report.top_mode, modes, risks, candidates, batch_risks[len(masked) :], similarity,
                                       playbook.similarity_threshold, self.rules, report.prompt)
             if flagged else None,
-            alternatives=ex.alternatives_for(self, features, exercise, report.platform),
+            alternatives=ex.alternatives_for(self.model, self.rules, features, exercise, report.platform),
             escalation=ex.escalation_kit(report.prompt, report.platform, report.top_mode, self.rules, playbook)
             if flagged else None,
         )

@@ -18,7 +18,7 @@ from ava_model.rules import Rules
 from ava_model.spans import Span
 
 if TYPE_CHECKING:
-    from ava_model.api import Predictor
+    from ava_model.model import AvaModel
 
 MAX_CANDIDATES = 8
 MAX_DRIVERS = 3
@@ -135,12 +135,12 @@ def choose_rewrite(
     )
 
 
-def alternatives_for(predictor: Predictor, features: np.ndarray, exercise: np.ndarray, platform_id: str) -> tuple[Alternative, ...]:
+def alternatives_for(model: AvaModel, rules: Rules, features: np.ndarray, exercise: np.ndarray,
+                     platform_id: str) -> tuple[Alternative, ...]:
     """Return every platform ranked by its highest risk for this prompt; unsuitable platforms flagged, last.
 
     ``features`` is the prompt's (1, d) model input row, ``exercise`` its P(exercises mode) per mode.
     """
-    rules, model = predictor.rules, predictor.model
     ids = list(rules.platform_ids)
     risks = model.risk_proba(np.repeat(features, len(ids), axis=0), ids)
     here = ids.index(platform_id)

@@ -20,7 +20,8 @@ from ava_model.quotes import quotes
 from ava_model.numbers import NUMBER_TEXT, NumberMention, durations, numbers, parse_number
 
 _AMOUNT_NUMBER = rf"(?P<n>{NUMBER_TEXT}|an?|a single|single)"
-MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds")
+MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds", "actions")
+_CLAUSE = re.compile(r"[,;:.!?\n]+|\s+(?=(?:and then|then|and|before|after that|after)\s)", re.IGNORECASE)
 _PER = (None, "duration", "count", "clip")
 _SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)")
 # Numbers that are not object counts: lens, frame rate, resolution, ages, years, clock times, labels, repetitions.
@@ -84,6 +85,8 @@ class Measure:
     kind: str
     group: str
     per_unit: float = 1.0
+    pattern: re.Pattern[str] | None = None  # actions: how a clause that opens with an action verb looks
+    not_verbs: frozenset[str] = frozenset()  # actions: words that end like a verb but are not one
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class ModeExposureRules:
     negations: tuple[re.Pattern[str], ...]
     amounts: tuple[Amount, ...] = ()
     scales: tuple[Scale, ...] = ()
+    combine: str = "sum"  # how groups add up: "sum" or "max"
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,16 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
         at = f"{where} measure #{i + 1}"
         if not isinstance(m, dict) or m.get("kind") not in MEASURE_KINDS:
             raise RulesError(f"{at}: kind must be one of {', '.join(MEASURE_KINDS)}, got {m!r}.")
-        measures.append(Measure(m["kind"], str(m.get("group", m["kind"])), _number(m, "per_unit", at, 1.0)))
+        pattern = None
+        if m["kind"] == "actions":
+            pattern = _compile(m.get("pattern"), at)
+            if "verb" not in pattern.groupindex:
+                raise RulesError(f"{at}: an actions pattern needs a named group (?P<verb>...), got {m.get('pattern')!r}.")
+        not_verbs = m.get("not_verbs") or ""
+        if not isinstance(not_verbs, str):
+            raise RulesError(f"{at}: not_verbs must be one string of space-separated words, got {not_verbs!r}.")
+        measures.append(Measure(m["kind"], str(m.get("group", m["kind"])), _number(m, "per_unit", at, 1.0), pattern,
+                                frozenset(not_verbs.lower().split())))
     cues = []
     for i, c in enumerate(entry.get("cues") or []):
         at = f"{where} cue #{i + 1}"
@@ -214,8 +227,11 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
         raise RulesError(f"{where}: unit must name what one unit of exposure is.")
     if not measures and not cues:
         raise RulesError(f"{where}: declares no measures and no cues, so its exposure could never rise.")
+    combine = entry.get("combine", "sum")
+    if combine not in ("sum", "max"):
+        raise RulesError(f"{where}: combine must be 'sum' or 'max', got {combine!r}.")
     return ModeExposureRules(mode, unit, tuple(measures), tuple(cues), tuple(multipliers), negations, tuple(amounts),
-                             tuple(scales))
+                             tuple(scales), combine)
 
 
 def parse_exposure_rules(data: dict[str, Any], mode_ids: tuple[str, ...], where: str = "exposure.yaml") -> ExposureRules:
@@ -321,10 +337,30 @@ def _measure_value(m: Measure, r: _Reading, rules: ExposureRules) -> list[Exposu
                 for q in r.quotes if q.kind == "written"]
     if m.kind == "counts":
         return [ExposureSpan(n.start, n.end, p[n.start : n.end], "count", n.value * m.per_unit) for n in r.counts]
+    if m.kind == "actions":
+        return _actions(m, r)
     if r.clip_seconds is None:  # clip_seconds
         return []
     d = max(r.durations, key=lambda x: x.value)
     return [ExposureSpan(d.start, d.end, p[d.start : d.end], "clip length", d.value * m.per_unit)]
+
+
+def _actions(m: Measure, r: _Reading) -> list[ExposureSpan]:
+    """Return one span per clause that opens with an action verb ("notices the open window", "then backs out")."""
+    found, start = [], 0
+    p = r.prompt
+    inside = [(q.start - 1, q.end + 1) for q in r.quotes]
+    cuts = [c.start() for c in _CLAUSE.finditer(p) if not any(a < c.start() < b for a, b in inside)]
+    for cut in cuts + [len(p)]:  # a quote is part of its clause: its words are content, not steps
+        piece = p[start:cut]
+        offset = start + len(piece) - len(piece.lstrip(" ,;:.!?\n"))
+        start = cut
+        if any(q.start <= offset < q.end for q in r.quotes):
+            continue
+        match = m.pattern.match(p, offset, cut)
+        if match and match.group("verb").lower() not in m.not_verbs:
+            found.append(ExposureSpan(offset, cut, p[offset:cut].strip(), "action", m.per_unit))
+    return found
 
 
 def _amounts(rule: ModeExposureRules, prompt: str) -> list[NumberMention]:
@@ -352,7 +388,7 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
         if cue.per == "duration":
             near = _near(r.durations, a, b, rules.cue_window_chars) or _near(amounts, a, b, rules.cue_window_chars)
         elif cue.per == "count":
-            near = _near(r.counts, a, b, 24, before_only=True)
+            near = _near(r.counts, a, b, 24, before_only=True) or _near(amounts, a, b, rules.cue_window_chars)
         elif cue.per == "clip":
             value = (r.clip_seconds or rules.default_clip_seconds) * cue.per_unit
         if near is not None:  # the span names the number too: "a thirty-second speech", "five pans"
@@ -385,7 +421,7 @@ def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -
     groups: dict[str, float] = {}
     for group, adds, span in found:
         groups[group] = groups.get(group, 0.0) + span.value if adds else max(groups.get(group, 0.0), span.value)
-    total = sum(groups.values())
+    total = (max(groups.values(), default=0.0) if rule.combine == "max" else sum(groups.values()))
     kept = [span for _, _, span in found if span.value > 0]
     if total > 0:
         for mult in rule.multipliers:

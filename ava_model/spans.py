@@ -29,7 +29,8 @@ def candidate_spans(prompt: str) -> list[Span]:
     for q in quotes(prompt):
         spans.append(Span(q.start - 1, q.end + 1))
         cuts.append((q.start - 1, q.end + 1))
-    cuts += [m.span() for m in _BREAK.finditer(prompt)]
+    inside = [(q.start, q.end) for q in quotes(prompt)]
+    cuts += [m.span() for m in _BREAK.finditer(prompt) if not any(a <= m.start() < b for a, b in inside)]  # a quote is one span
     for mention in count_mentions(prompt):
         end = mention.end
         for word in list(_WORD.finditer(prompt, mention.end))[:2]:  # "seven balloons", "seven red balloons"
@@ -48,7 +49,7 @@ def candidate_spans(prompt: str) -> list[Span]:
         start = b
     # The words that carry exposure, most exposure first: a driver can then name "thirty-second" or "seventeen".
     exposure = sorted(((x.value, Span(x.start, x.end)) for e in measure(prompt).values() for x in e.spans
-                       if x.what != "negation"), key=lambda vs: -vs[0])
+                       if x.what not in ("negation", "action")), key=lambda vs: -vs[0])  # actions are clauses already
     valid = lambda s: s.end - s.start > 1 and (s.start, s.end) != (0, len(prompt))  # noqa: E731
     carried = list(dict.fromkeys(s for _, s in exposure if valid(s)))[:MAX_EXPOSURE_SPANS]
     unique = [s for s in dict.fromkeys(s for s in spans if valid(s)) if s not in carried]
