@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ava_model.features import quotes
 from ava_model.playbook import Playbook, Strategy
 from ava_model.report import Alternative, Driver, EscalationKit, Rewrite
 from ava_model.rewrite_ops import apply_ops
@@ -85,6 +86,11 @@ def changes_between(original: str, rewritten: str) -> tuple[str, ...]:
     return tuple(changes)
 
 
+def _drops_quote(quoted: list[str], candidate: str) -> bool:
+    """Return True when a quoted text of the prompt lost its first words in the candidate (removed, not shortened)."""
+    return any(" ".join(text.split()[:2]) not in candidate for text in quoted if text.split())
+
+
 def choose_rewrite(
     mode: str, modes: tuple[str, ...], base: np.ndarray, candidates: list[tuple[str, tuple[Strategy, ...]]],
     risks: np.ndarray, similarity: np.ndarray, threshold: float, rules: Rules, prompt: str,
@@ -100,7 +106,9 @@ def choose_rewrite(
     if not candidates:
         return Rewrite(False, mode, f"No rewrite strategy for {mode} applies to this prompt.", risk_before=before)
     lowers = [i for i in range(len(candidates)) if before - float(risks[i, j]) >= MIN_GAIN]
-    kept = [i for i in lowers if similarity[i] >= threshold]
+    quoted = [prompt[q.start : q.end] for q in quotes(prompt)]
+    # Meaning kept: similar enough, and every quoted line or sign text still there (shortened at most).
+    kept = [i for i in lowers if similarity[i] >= threshold and not _drops_quote(quoted, candidates[i][0])]
     if not lowers:
         return Rewrite(False, mode, f"No candidate lowered the {mode} risk.", risk_before=before,
                        candidates_scored=len(candidates))
@@ -114,7 +122,7 @@ def choose_rewrite(
     message = f"{mode} risk {before:.2f} -> {after:.2f} (similarity {similarity[best]:.2f})."
     if trade_off:
         message = (f"Trade-off: no rewrite that keeps the whole meaning lowers the {mode} risk; this one does "
-                   f"({before:.2f} -> {after:.2f}, similarity {similarity[best]:.2f} < {threshold}) and it "
+                   f"({before:.2f} -> {after:.2f}, similarity {similarity[best]:.2f}) and it "
                    + "; ".join(changes or ("changes the wording",)) + ".")
     return Rewrite(
         helped=True,

@@ -47,7 +47,7 @@ def _replace_spans(prompt: str, edits: list[tuple[int, int, str]]) -> str:
     return _tidy(prompt)
 
 
-_CLAUSE_START = re.compile(r"(?<=[,;:.!?\u2014])\s+|\s+(?=\b(?:and|but|so|because|while|then|or|until|when|before|after)\b)",
+_CLAUSE_START = re.compile(r"(?<=[,;:.!?\u2014])\s+|\s+[-\u2013]\s+|\s+(?=\b(?:and|but|so|because|while|then|or|until|when|before|after)\b)",
                            re.IGNORECASE)
 
 

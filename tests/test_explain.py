@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from ava_model.explain import rewrite_candidates
@@ -123,3 +124,39 @@ def test_spans_cover_quotes_counts_and_clauses():
     assert "Seven balloons" in texts
     texts = [SIGN[s.start : s.end] for s in candidate_spans(SIGN)]
     assert "'CLOSING DOWN SALE EVERYTHING MUST GO'" in texts and "on a rainy street" in texts
+
+
+def test_sign_text_is_shortened_to_its_first_whole_phrase(shipped_predictor):
+    prompt = "A storefront sign that reads 'GRAND OPENING SALE - 50% OFF ALL ITEMS TODAY ONLY' on a busy street"
+    rewrite = shipped_predictor.predict(prompt, "kling").rewrite
+    assert rewrite.helped and not rewrite.trade_off and rewrite.risk_after < rewrite.risk_before
+    assert "'GRAND OPENING SALE'" in rewrite.prompt and "50% OFF" not in rewrite.prompt
+
+
+def test_only_a_content_dropping_candidate_is_offered_as_a_trade_off(rules):
+    from ava_model.explain import choose_rewrite
+    from ava_model.playbook import Strategy
+
+    prompt = "A neon sign reads 'OPEN ALL NIGHT' above a diner door"
+    drop = Strategy("text_rendering", "text_in_post", "Add the text in post.", ())
+    bold = Strategy("text_rendering", "bold", "Large bold letters.", ())
+    candidates = [("A neon sign above a diner door, lettering added in post", (drop,)),
+                  ("A neon sign reads 'OPEN ALL NIGHT' in bold letters above a diner door", (bold,))]
+    modes = ("text_rendering",)
+    kept_lowers = choose_rewrite("text_rendering", modes, np.array([0.6]), candidates, np.array([[0.2], [0.5]]),
+                                 np.array([0.9, 0.95]), 0.7, rules, prompt)
+    assert not kept_lowers.trade_off and kept_lowers.strategies == ("bold",)  # the meaning-kept one wins
+    only_drop = choose_rewrite("text_rendering", modes, np.array([0.6]), candidates, np.array([[0.2], [0.6]]),
+                               np.array([0.9, 0.95]), 0.7, rules, prompt)
+    assert only_drop.trade_off and only_drop.strategies == ("text_in_post",)
+    assert any("OPEN ALL NIGHT" in c and c.startswith("drops") for c in only_drop.changes)
+    assert only_drop.message.startswith("Trade-off")
+
+
+def test_shortening_the_stated_speech_is_shown_safer(shipped_predictor):
+    report = shipped_predictor.predict("A man delivers a thirty-second speech to the camera, talking nonstop", "sora-2")
+    assert report.light == "red" and report.rewrite.helped and not report.rewrite.trade_off
+    assert "'thirty-second' -> 'three-second'" in report.rewrite.changes
+    assert report.rewrite.risk_after < report.rewrite.risk_before - 0.3
+    assert any("thirty-second" in d.text for d in report.drivers["lip_sync"])
+    assert report.exposure["lip_sync"] >= 30
