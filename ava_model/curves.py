@@ -74,19 +74,8 @@ def _parse_curve(mode: str, data: object, path: Path) -> DegreeCurve:
 
 def load_curves(mode_ids: tuple[str, ...], directory: str | Path | None = None) -> dict[str, DegreeCurve]:
     """Return {mode id: DegreeCurve} from ``<rules dir>/curves``; every mode needs one file."""
-    import yaml
+    from ava_model.rules import read_rules_file, rules_dir
 
-    from ava_model.rules import rules_dir
-
-    folder = Path(directory or rules_dir()) / "curves"
-    curves = {}
-    for mode in mode_ids:
-        path = folder / f"{mode}.yaml"
-        if not path.is_file():
-            raise RulesError(f"No degree curve for mode {mode!r}: expected {path}.")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise RulesError(f"Degree curve {path} is not valid YAML: {exc}") from exc
-        curves[mode] = _parse_curve(mode, data, path)
-    return curves
+    root = Path(directory or rules_dir())
+    return {mode: _parse_curve(mode, read_rules_file(f"curves/{mode}", root), root / "curves" / f"{mode}.yaml")
+            for mode in mode_ids}

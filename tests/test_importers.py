@@ -157,3 +157,41 @@ def test_shared_benchmarks_import_with_documented_counts(shared_dir, rules):
     assert import_vbench(shared_dir, rules).n_prompts > 900
     rates = import_published_rates(shared_dir, rules)
     assert len(rates.table) == 54 and any(e.platform == "hunyuanvideo" for e in rates.evidence)
+
+
+def _ladder_file(folder, rows):
+    folder.mkdir(exist_ok=True)
+    lines = ["ladder,split,step,exposure,negated,prompt"] + [",".join(map(str, r)) for r in rows]
+    (folder / "object_count.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_ladders_import_their_train_split_labelled_from_the_curve(tmp_path, rules):
+    from training.importers import import_ladders, read_ladders
+
+    folder = _ladder_file(tmp_path / "ladders", [
+        ("oc-01", "train", 0, 2, 0, "two apples on a table"), ("oc-01", "train", 1, 5, 0, "five apples on a table"),
+        ("oc-01", "train", 2, 12, 0, "twelve apples on a table"), ("oc-01", "train", "n", 0, 1, "some apples on a table"),
+        ("oc-02", "eval", 0, 2, 0, "two cups"), ("oc-02", "eval", 1, 4, 0, "four cups"), ("oc-02", "eval", 2, 9, 0, "nine cups"),
+    ])
+    table = read_ladders(folder, rules)
+    assert len(table) == 7 and set(table["split"]) == {"train", "eval"}
+    rows = import_ladders(folder, {"object_count": 4}, rules)
+    assert list(rows["prompt"]) == ["two apples on a table", "five apples on a table", "twelve apples on a table",
+                                    "some apples on a table"]  # the eval ladder is never a training row
+    assert list(rows["label"]) == [0.0, 1.0, 1.0, 0.0] and set(rows["mode"]) == {"object_count"}
+
+
+def test_a_ladder_whose_exposure_does_not_rise_is_refused(tmp_path, rules):
+    from ava_model.errors import DataSourceError
+    from training.importers import read_ladders
+
+    folder = _ladder_file(tmp_path / "bad", [
+        ("oc-01", "train", 0, 5, 0, "five apples"), ("oc-01", "train", 1, 3, 0, "three apples"),
+        ("oc-01", "train", 2, 9, 0, "nine apples"),
+    ])
+    with pytest.raises(DataSourceError, match=r"oc-01 .*rising exposure.*\[5.0, 3.0, 9.0\]"):
+        read_ladders(folder, rules)
+    folder = _ladder_file(tmp_path / "bad2", [("oc-01", "test", 0, 5, 0, "five apples")])
+    with pytest.raises(DataSourceError, match=r"object_count.csv line 2: split must be one of train, eval, got 'test'"):
+        read_ladders(folder, rules)

@@ -7,7 +7,6 @@ a reviewed negative, at ``authored_negative_weight`` (benchmark_mappings.yaml).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import pandas as pd
 from ava_model.errors import DataSourceError
 from ava_model.labels import validate_labels
 from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+from training.importers.common import csv_records
 
 SOURCE = "authored"
 LABELLED_AT = "2026-11-25"
@@ -25,25 +25,20 @@ def _read_mode_file(path: Path, rules: Rules) -> list[tuple[str, float, str, set
     mode = path.stem
     if mode not in rules.mode_ids:
         raise DataSourceError(f"{SOURCE}: file {path.name} names no mode; valid stems: {', '.join(rules.mode_ids)}.")
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataSourceError(f"{SOURCE}: {path} lacks columns {', '.join(missing)}; needs {', '.join(COLUMNS)}.")
-        rows = []
-        for line, rec in enumerate(reader, start=2):
-            label = (rec.get("label") or "").strip()
-            if label not in ("0", "1"):
-                raise DataSourceError(f"{SOURCE}: {path.name} line {line}: label must be 0 or 1, got {label!r}.")
-            others = {m.strip() for m in (rec.get("other_modes") or "").split(";") if m.strip()}
-            unknown = sorted(others - set(rules.mode_ids))
-            if unknown:
-                raise DataSourceError(
-                    f"{SOURCE}: {path.name} line {line}: unknown other_modes {', '.join(unknown)}; "
-                    f"valid: {', '.join(rules.mode_ids)}."
-                )
-            rows.append(((rec.get("prompt") or "").strip(), float(label), (rec.get("rule") or "").strip(), others - {mode}))
-        return rows
+    rows = []
+    for line, rec in csv_records(path, COLUMNS, SOURCE):
+        label = (rec.get("label") or "").strip()
+        if label not in ("0", "1"):
+            raise DataSourceError(f"{SOURCE}: {path.name} line {line}: label must be 0 or 1, got {label!r}.")
+        others = {m.strip() for m in (rec.get("other_modes") or "").split(";") if m.strip()}
+        unknown = sorted(others - set(rules.mode_ids))
+        if unknown:
+            raise DataSourceError(
+                f"{SOURCE}: {path.name} line {line}: unknown other_modes {', '.join(unknown)}; "
+                f"valid: {', '.join(rules.mode_ids)}."
+            )
+        rows.append(((rec.get("prompt") or "").strip(), float(label), (rec.get("rule") or "").strip(), others - {mode}))
+    return rows
 
 
 def import_authored(folder: Path, rules: Rules | None = None) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,18 @@ class ImportedSource:
     def n_prompts(self) -> int:
         """Return the number of distinct prompts."""
         return int(self.labels["prompt"].nunique()) if len(self.labels) else 0
+
+
+def csv_records(path: Path, columns: tuple[str, ...], source: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) of a CSV file after checking it has every column; DataSourceError names what lacks."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataSourceError(f"{source}: {path} lacks columns {', '.join(missing)}; needs {', '.join(columns)}.")
+        yield from enumerate(reader, start=2)
 
 
 def require_path(path: Path, source: str) -> Path:

@@ -9,7 +9,6 @@ A step's label comes from its mode's degree curve: exposure at or above the curv
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ import pandas as pd
 from ava_model.errors import DataSourceError
 from ava_model.labels import validate_labels
 from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+from training.importers.common import csv_records
 
 SOURCE = "ladders"
 LABELLED_AT = "2026-12-01"
@@ -25,30 +25,25 @@ SPLITS = ("train", "eval")
 
 
 def _read_file(path: Path, mode: str) -> list[dict[str, object]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataSourceError(f"{SOURCE}: {path} lacks columns {', '.join(missing)}; needs {', '.join(COLUMNS)}.")
-        rows = []
-        for line, rec in enumerate(reader, start=2):
-            where = f"{SOURCE}: {path.name} line {line}"
-            split, step, negated = (rec["split"] or "").strip(), (rec["step"] or "").strip(), (rec["negated"] or "").strip()
-            if split not in SPLITS:
-                raise DataSourceError(f"{where}: split must be one of {', '.join(SPLITS)}, got {split!r}.")
-            if negated not in ("0", "1") or (negated == "1") != (step == "n"):
-                raise DataSourceError(f"{where}: negated must be 1 exactly on step 'n' rows, got step {step!r}, negated {negated!r}.")
-            if step != "n" and not step.isdigit():
-                raise DataSourceError(f"{where}: step must be 0, 1, 2, ... or 'n', got {step!r}.")
-            try:
-                exposure = float(rec["exposure"])
-            except (TypeError, ValueError):
-                raise DataSourceError(f"{where}: exposure must be a number, got {rec['exposure']!r}.") from None
-            prompt = (rec["prompt"] or "").strip()
-            if not prompt:
-                raise DataSourceError(f"{where}: empty prompt.")
-            rows.append({"mode": mode, "ladder": rec["ladder"].strip(), "split": split, "step": -1 if step == "n" else int(step),
-                         "exposure": exposure, "negated": negated == "1", "prompt": prompt})
+    rows = []
+    for line, rec in csv_records(path, COLUMNS, SOURCE):
+        where = f"{SOURCE}: {path.name} line {line}"
+        split, step, negated = (rec["split"] or "").strip(), (rec["step"] or "").strip(), (rec["negated"] or "").strip()
+        if split not in SPLITS:
+            raise DataSourceError(f"{where}: split must be one of {', '.join(SPLITS)}, got {split!r}.")
+        if negated not in ("0", "1") or (negated == "1") != (step == "n"):
+            raise DataSourceError(f"{where}: negated must be 1 exactly on step 'n' rows, got step {step!r}, negated {negated!r}.")
+        if step != "n" and not step.isdigit():
+            raise DataSourceError(f"{where}: step must be 0, 1, 2, ... or 'n', got {step!r}.")
+        try:
+            exposure = float(rec["exposure"])
+        except (TypeError, ValueError):
+            raise DataSourceError(f"{where}: exposure must be a number, got {rec['exposure']!r}.") from None
+        prompt = (rec["prompt"] or "").strip()
+        if not prompt:
+            raise DataSourceError(f"{where}: empty prompt.")
+        rows.append({"mode": mode, "ladder": rec["ladder"].strip(), "split": split, "step": -1 if step == "n" else int(step),
+                     "exposure": exposure, "negated": negated == "1", "prompt": prompt})
     return rows
 
 
@@ -73,7 +68,7 @@ def read_ladders(folder: Path, rules: Rules | None = None) -> pd.DataFrame:
         if len(rising) < 3 or (rising[1:] <= rising[:-1]).any() or steps["split"].nunique() != 1:
             raise DataSourceError(
                 f"{SOURCE}: ladder {ladder} ({mode}) needs 3 or more steps with rising exposure and one split; "
-                f"got exposures {list(rising)} and splits {sorted(steps['split'].unique())}."
+                f"got exposures {[float(e) for e in rising]} and splits {sorted(steps['split'].unique())}."
             )
     return table
 
