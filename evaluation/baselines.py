@@ -15,7 +15,7 @@ import numpy as np
 from training.baselines import base_rate_predictions, tfidf_predictions
 
 if TYPE_CHECKING:
-    from training.trainer import TrainResult
+    from training.result import TrainResult
 
 BASELINES = ("base_rate", "tfidf_lr", "keyword", "setfit_lr")
 

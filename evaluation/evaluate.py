@@ -18,7 +18,7 @@ from evaluation.metrics import METRIC_NAMES, binary_metrics, calibration_bins, e
 if TYPE_CHECKING:
     from ava_model.model import AvaModel
     from training.config import TrainConfig
-    from training.trainer import TrainResult
+    from training.result import TrainResult
 
 PREDICTORS = ("ava",) + BASELINES
 LOSO_SOURCES = ("vbench2", "t2v_compbench", "vbench", "authored")

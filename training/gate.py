@@ -12,7 +12,7 @@ from evaluation.metrics import binary_metrics
 
 if TYPE_CHECKING:
     from ava_model.model import AvaModel
-    from training.trainer import TrainResult
+    from training.result import TrainResult
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ava_model.rules import Rules
 
 if TYPE_CHECKING:
-    from training.trainer import TrainResult
+    from training.result import TrainResult
 
 TEMPLATE = """# AVA model card
 

@@ -14,7 +14,7 @@ from training.paths import REPO_ROOT
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
-    from training.trainer import TrainResult
+    from training.result import TrainResult
 
 EXPERIMENT = "ava"
 

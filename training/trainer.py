@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from ava_model.artifact import read_manifest, save_artifact
-from ava_model.embedding import Embedder
 from ava_model.curves import load_curves
+from ava_model.embedding import Embedder
 from ava_model.features import STRUCTURE_FEATURES, build_features, embed
 from ava_model.model import AvaModel
 from ava_model.platform_factors import fit_platform_factors
@@ -20,45 +16,13 @@ from ava_model.rules import ANY_PLATFORM, Rules, load_rules
 from evaluation.metrics import binary_metrics
 from training.baselines import base_rate_predictions, tfidf_predictions
 from training.config import TrainConfig
-from training.data import TrainingData, load_training_data, outcome_evidence
+from training.data import load_training_data, outcome_evidence
 from training.dataset import LabelMatrix, build_label_matrix, data_digest
 from training.fit import fit_exposure_heads, fit_heads
+from training.result import HeldOut, TrainResult
 from training.splits import group_keys, holdout_mask, near_duplicate_groups
 
 PREDICTORS = ("ava", "ava_topic", "tfidf_lr", "base_rate")
-
-
-@dataclass
-class HeldOut:
-    """Held-out labels and every predictor's probabilities, per mode."""
-
-    labels: dict[str, np.ndarray] = field(default_factory=dict)
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
-    predictions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    outcomes: pd.DataFrame | None = None  # held-out outcome labels with AVA's predicted risk
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced."""
-
-    model: AvaModel
-    metrics: pd.DataFrame
-    manifest: dict[str, Any]
-    card: str
-    data: TrainingData
-    matrix: LabelMatrix
-    test_mask: np.ndarray
-    heldout: HeldOut
-    features: np.ndarray | None = None
-    artifact_dir: Path | None = None
-    run_id: str | None = None
-    model_version: str | None = None
-    promoted: bool = False
-
-    def summary(self) -> pd.DataFrame:
-        """Return mean metrics across modes per predictor."""
-        return self.metrics.groupby("predictor")[["roc_auc", "pr_auc", "brier", "log_loss", "ece"]].mean()
 
 
 def heldout_metrics(heldout: HeldOut) -> pd.DataFrame:
