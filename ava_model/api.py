@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ava_model.embedding import Embedder
-from ava_model.features import build_features, embed
+from ava_model.features import build_features, embed, model_inputs
 from ava_model.model import AvaModel
 from ava_model.playbook import Playbook, load_playbook
 from ava_model.report import RiskReport
@@ -43,7 +43,7 @@ class Predictor:
 
     def features(self, prompts: list[str]) -> np.ndarray:
         """Return the model inputs of already-checked prompts, embedded in one batch."""
-        return build_features(embed(self.embedder, prompts), prompts)
+        return model_inputs(self.embedder, prompts)
 
     def risk_matrix(self, prompts: list[str], platform_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return (risks, exercise) arrays of shape (n, k) for checked prompts and platform ids."""

@@ -150,7 +150,7 @@ def alternatives_for(model: AvaModel, rules: Rules, features: np.ndarray, exerci
     ``features`` is the prompt's (1, d) model input row, ``exercise`` its P(exercises mode) per mode.
     """
     ids = list(rules.platform_ids)
-    risks = model.risk_proba(np.repeat(features, len(ids), axis=0), ids)
+    risks = model.risk_across_platforms(features, ids)
     here = ids.index(platform_id)
     focus = int(np.argmax(risks[here]))
     focus_mode = model.modes[focus]

@@ -77,7 +77,19 @@ class AvaModel:
 
     def risk_and_exercise(self, X: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (risks, exercise), both (n, k), for model inputs X and a matching (n, k) factor array."""
-        topic, exposures = self.topic_proba(X), self._split(X)[1]
+        return self._risk_from(self.topic_proba(X), self._split(X)[1], factors)
+
+    def risk_across_platforms(self, X: np.ndarray, platform_ids: list[str]) -> np.ndarray:
+        """Return a (p, k) array: the risks of one prompt (a (1, d) input row) on each platform.
+
+        The topic heads run once; only the platform factor changes from row to row.
+        """
+        topic, exposures = self.topic_proba(X[:1]), self._split(X[:1])[1]
+        n = len(platform_ids)
+        return self._risk_from(np.repeat(topic, n, axis=0), np.repeat(exposures, n, axis=0),
+                               self.factor_matrix(platform_ids))[0]
+
+    def _risk_from(self, topic: np.ndarray, exposures: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         risks, exercise = np.zeros_like(topic), np.zeros_like(topic)
         for j, m in enumerate(self.modes):
             pair = np.column_stack([topic[:, j], exposures[:, j]])

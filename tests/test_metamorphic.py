@@ -73,3 +73,11 @@ def test_raising_exposure_with_the_prompt_fixed_never_lowers_any_mode(small_pred
     rows[:, -k:] = np.sort(steps)[:, None]
     risks = model.risk_proba(rows, ["sora-2"] * len(steps))
     assert (np.diff(risks, axis=0) >= -1e-12).all()
+
+
+def test_risk_across_platforms_equals_scoring_each_platform(small_predictor, rules):
+    model = small_predictor.model
+    X = small_predictor.features(["A woman says 'We open at nine and close when the last loaf is sold' to camera"])
+    ids = list(rules.platform_ids)
+    np.testing.assert_allclose(model.risk_across_platforms(X, ids), model.risk_proba(np.repeat(X, len(ids), axis=0), ids),
+                               rtol=0, atol=1e-12)
