@@ -87,6 +87,12 @@ def test_text_exposure_is_characters_and_adds_regions():
     ("vanishing_subject", "A fox walks behind a tree", "A fox walks behind a tree, reappears, then goes behind a rock and emerges"),
     ("interaction", "Two men shake hands", "Two men shake hands, hug, and then one passes the other a bottle"),
     ("action_order", "A chef cracks an egg, then whisks it", "First a chef cracks an egg, then whisks it, next pours it, finally plates it"),
+    ("action_order", "A florist trims the stems", "Flower shop. 1. trim the stems 2. strip the leaves 3. arrange them in a vase"),
+    ("action_order", "A kite rises into the sky",
+     "In this exact order: kite rises, string snaps, kite drifts over the roofs, dog chases it"),
+    ("identity_drift", "Shot 1: a nurse at the desk.", "Shot 1: a nurse at the desk. Shot 2: the same woman in the ward. Shot 3: at home"),
+    ("physics", "A bowling ball hits the pins", "A bowling ball hits the headpin, which knocks the pin behind it, which taps the last pin"),
+    ("interaction", "Two rams lock horns", "Two rams lock horns and clash nine times"),
 ])
 def test_each_mode_rises_with_what_the_prompt_adds(mode, low, high):
     assert 0 < value(low, mode) < value(high, mode)
@@ -102,6 +108,11 @@ def test_each_mode_rises_with_what_the_prompt_adds(mode, low, high):
 def test_each_mode_negation_sets_zero(mode, prompt):
     found = measure(prompt)[mode]
     assert found.value == 0 and found.negated
+
+
+def test_breaking_apart_is_not_absence_of_contact():
+    assert value("Two boxers trade a dozen punches, then break apart", "interaction") >= 12
+    assert value("Two boxers stand far apart, not touching", "interaction") == 0
 
 
 def test_negation_is_sentence_scoped():
