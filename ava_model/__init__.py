@@ -18,6 +18,7 @@ from ava_model.errors import (
     RulesError,
     UnknownMode,
     UnknownPlatform,
+    UnsafeArtifact,
 )
 from ava_model.report import RiskReport
 from ava_model.rules import ANY_PLATFORM, FailureMode, Platform
@@ -39,6 +40,7 @@ __all__ = [
     "RulesError",
     "UnknownMode",
     "UnknownPlatform",
+    "UnsafeArtifact",
     "failure_modes",
     "load",
     "measure",

@@ -137,22 +137,30 @@ _default: Predictor | None = None
 _default_lock = threading.Lock()
 
 
-def load(uri: str | os.PathLike[str] | None = None) -> Predictor:
+def load(uri: str | os.PathLike[str] | None = None, expected_sha256: str | None = None) -> Predictor:
     """Return a Predictor for an artifact folder, an ``ava.joblib`` path or an MLflow ``models:/`` URI.
 
     With no argument: ``AVA_MODEL_URI`` if set, else the model shipped in the package.
+    ``expected_sha256`` pins the artifact file's checksum from outside the artifact; a registry model is
+    also checked against the checksum its training run recorded. Loading refuses any pickle that names
+    a global outside AVA's allow-list (:class:`~ava_model.errors.UnsafeArtifact`).
     """
     from ava_model.artifact import load_artifact
+    from ava_model.errors import ArtifactMismatch
 
     uri = uri if uri is not None else os.environ.get("AVA_MODEL_URI")
     if uri is not None and str(uri).startswith(("models:/", "runs:/")):
         from ava_model.registry import download_model
 
-        directory: Path | None = download_model(str(uri))
+        downloaded = download_model(str(uri))
+        directory: Path | None = downloaded.directory
+        if downloaded.expected_sha256 and expected_sha256 and downloaded.expected_sha256 != expected_sha256:
+            raise ArtifactMismatch(f"{uri!r}: the registry run pins sha256 {downloaded.expected_sha256}, the caller "
+                                   f"pins {expected_sha256}; refusing to load.")
+        expected_sha256 = expected_sha256 or downloaded.expected_sha256
     else:
         directory = Path(uri) if uri is not None else None
-    model, manifest = load_artifact(directory)
-    from ava_model.errors import ArtifactMismatch
+    model, manifest = load_artifact(directory, expected_sha256=expected_sha256)
     from ava_model.features import STRUCTURE_FEATURES
 
     trained_on = manifest.get("structure_features")
@@ -160,10 +168,6 @@ def load(uri: str | os.PathLike[str] | None = None) -> Predictor:
         raise ArtifactMismatch(
             f"The model was trained on structure features {trained_on}; this library computes "
             f"{list(STRUCTURE_FEATURES)}. Retrain with `make train`."
-        )
-    if set(getattr(model, "exposure_heads", None) or {}) != set(model.modes):
-        raise ArtifactMismatch(
-            "The model has no exposure heads for every mode (it predates exposure-aware risk). Retrain with `make train`."
         )
     rules = load_rules()
     missing = [m for m in model.modes if m not in rules.mode_ids]

@@ -1,8 +1,9 @@
 """Persist an AvaModel as a joblib file with a manifest, and load it only after checking both.
 
-Unpickling runs code, so loading is a trust boundary (as in skops): the file's sha256
-must match the manifest and the manifest's library versions must match this process,
-before joblib ever opens the file.
+Unpickling runs code, so loading is a security boundary. The checksum in the manifest catches a
+corrupted file but not a tampered one (whoever replaces the file can update the manifest), so the
+pickle itself is read with an allow-list of globals (:mod:`ava_model.safe_load`), and a checksum
+can be pinned where the artifact cannot write (``expected_sha256=``, or the registry run tag).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
 # Libraries whose version changes what a pickle or an embedding means.
 PINNED_LIBRARIES = ("scikit-learn", "sentence-transformers", "numpy")
+# Manifest fields AVA reads, with their JSON types.
+_MANIFEST_FIELDS: dict[str, type] = {"artifact": str, "sha256": str, "libraries": dict, "embedder": str,
+                                     "modes": list, "structure_features": list}
 _RETRAIN = "Retrain with `make train` (or `ava train`) in this environment, or install the versions above."
 
 
@@ -92,22 +96,43 @@ def save_artifact(model: Any, directory: str | Path, manifest: dict[str, Any], c
 
 
 def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """Return the manifest of an artifact folder."""
+    """Return the manifest of an artifact folder, checked to be a JSON object with the fields AVA reads."""
     path = Path(directory) / MANIFEST_FILE
     if not path.is_file():
         raise ArtifactError(f"No {MANIFEST_FILE} in {directory}: not an AVA artifact folder. {_RETRAIN}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactMismatch(f"{path} is not valid JSON ({exc}). {_RETRAIN}") from exc
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"{path} must hold a JSON object, got {type(manifest).__name__}. {_RETRAIN}")
+    for key, kind in _MANIFEST_FIELDS.items():
+        if key in manifest and not isinstance(manifest[key], kind):
+            raise ArtifactError(f"{path}: field {key!r} must be {kind.__name__}, got {type(manifest[key]).__name__}. "
+                                f"{_RETRAIN}")
+    if "sha256" not in manifest:
+        raise ArtifactError(f"{path}: field 'sha256' is missing. {_RETRAIN}")
+    name = manifest.get("artifact", ARTIFACT_FILE)
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ArtifactError(f"{path}: field 'artifact' must be a file name in the folder, got {name!r}. {_RETRAIN}")
+    return manifest
 
 
-def check_manifest(manifest: dict[str, Any], directory: Path) -> None:
-    """Raise ArtifactMismatch if the artifact's checksum or library versions do not match."""
+def check_manifest(manifest: dict[str, Any], directory: Path, expected_sha256: str | None = None) -> None:
+    """Raise ArtifactMismatch if the artifact's checksum or library versions do not match.
+
+    ``expected_sha256``: a checksum pinned where the artifact cannot write (a registry run tag, the
+    caller's code); the file must match it as well as the manifest.
+    """
     path = directory / manifest.get("artifact", ARTIFACT_FILE)
     if not path.is_file():
         raise ArtifactError(f"Artifact file {path} is missing. {_RETRAIN}")
     actual = sha256_file(path)
+    if expected_sha256 is not None and actual != expected_sha256.strip().lower():
+        raise ArtifactMismatch(
+            f"Artifact {path} has sha256 {actual}, the pinned expected_sha256 is {expected_sha256}: "
+            "refusing to load it (the file is not the one that was pinned)."
+        )
     if actual != manifest.get("sha256"):
         raise ArtifactMismatch(
             f"Artifact {path} has sha256 {actual[:16]}..., the manifest says "
@@ -125,9 +150,41 @@ def check_manifest(manifest: dict[str, Any], directory: Path) -> None:
         raise ArtifactMismatch(f"Artifact {path} was built with other library versions: {'; '.join(diffs)}. {_RETRAIN}")
 
 
-def load_artifact(directory: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
-    """Return (model, manifest) from an artifact folder (or its ava.joblib) after checking it."""
-    import joblib
+def check_model(model: Any, manifest: dict[str, Any], path: Path) -> None:
+    """Raise ArtifactMismatch unless the loaded object is a complete AvaModel that agrees with its manifest."""
+    from ava_model.model import AvaModel
+
+    if not isinstance(model, AvaModel):
+        raise ArtifactMismatch(f"{path} holds a {type(model).__name__}, not an AvaModel. {_RETRAIN}")
+    modes = tuple(model.modes)
+    if not modes or len(set(modes)) != len(modes):
+        raise ArtifactMismatch(f"{path}: field 'modes' must list distinct mode ids, got {list(modes)}. {_RETRAIN}")
+    for name in ("heads", "exposure_heads"):
+        held = getattr(model, name) or {}
+        missing, extra = [m for m in modes if m not in held], sorted(set(held) - set(modes))
+        if missing or extra:
+            raise ArtifactMismatch(f"{path}: field {name!r} lacks modes {missing} / has unknown modes {extra}; "
+                                   f"the model predicts {list(modes)}. {_RETRAIN}")
+        broken = [m for m in modes if not hasattr(held[m], "predict_proba")]
+        if broken:
+            raise ArtifactMismatch(f"{path}: field {name!r} has no fitted classifier for {broken}. {_RETRAIN}")
+    if manifest.get("embedder") is not None and model.embedder != manifest["embedder"]:
+        raise ArtifactMismatch(f"{path}: field 'embedder' is {model.embedder!r} in the model but "
+                               f"{manifest['embedder']!r} in the manifest. {_RETRAIN}")
+    if manifest.get("modes") is not None and list(manifest["modes"]) != list(modes):
+        raise ArtifactMismatch(f"{path}: field 'modes' is {list(modes)} in the model but {manifest['modes']} in the "
+                               f"manifest. {_RETRAIN}")
+
+
+def load_artifact(directory: str | Path | None = None, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Return (model, manifest) from an artifact folder (or its ava.joblib) after checking it.
+
+    The checks run in this order, each raising an ArtifactError subclass naming the file and field:
+    manifest shape, checksum (and the pinned ``expected_sha256``), library versions, the pickle's globals
+    against the allow-list (:mod:`ava_model.safe_load`; nothing off the list is imported), and the
+    loaded model's schema (:func:`check_model`).
+    """
+    from ava_model.safe_load import safe_joblib_load
 
     directory = Path(directory) if directory is not None else default_artifact_dir()
     if directory.is_file():
@@ -135,6 +192,8 @@ def load_artifact(directory: str | Path | None = None) -> tuple[Any, dict[str, A
     if not directory.exists():
         raise ArtifactError(f"Model artifact folder {directory} does not exist. {_RETRAIN}")
     manifest = read_manifest(directory)
-    check_manifest(manifest, directory)
-    model = joblib.load(directory / manifest.get("artifact", ARTIFACT_FILE))
+    check_manifest(manifest, directory, expected_sha256)
+    path = directory / manifest.get("artifact", ARTIFACT_FILE)
+    model = safe_joblib_load(path)
+    check_model(model, manifest, path)
     return model, manifest

@@ -52,6 +52,10 @@ class ArtifactMismatch(ArtifactError):
     """An artifact failed its checksum or was built with other library versions."""
 
 
+class UnsafeArtifact(ArtifactError):
+    """An artifact's pickle names globals outside the allow-list; it was not loaded."""
+
+
 def suggest(value: str, choices: Iterable[str]) -> str:
     """Return ' Did you mean X?' for a close match among choices, else ''."""
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from training.config import TrainConfig
@@ -58,3 +60,27 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     expected = predictor.predict_proba(frame["prompt"].tolist(), frame["platform"].tolist())
     assert list(served.columns) == list(expected.columns)
     assert abs(served.to_numpy() - expected.to_numpy()).max() < 1e-5  # float noise of batch shapes only
+
+    # the run pinned the artifact's sha256 where the artifact cannot write; a pin that disagrees refuses the load
+    from ava_model.errors import ArtifactMismatch
+    from ava_model.registry import SHA_TAG
+
+    assert run.data.tags[SHA_TAG] == json.loads((result.artifact_dir / "manifest.json").read_text())["sha256"]
+    MlflowClient().set_tag(result.run_id, SHA_TAG, "0" * 64)
+    with pytest.raises(ArtifactMismatch, match="pinned expected_sha256"):
+        load("models:/ava@champion")
+
+
+def test_unreachable_registry_fails_fast_naming_the_uri(monkeypatch):
+    import time
+
+    from ava_model.api import load
+    from ava_model.errors import ArtifactError
+
+    for key in ("MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # discard port: nothing listens
+    started = time.perf_counter()
+    with pytest.raises(ArtifactError, match=r"models:/ava@champion.*http://127\.0\.0\.1:9"):
+        load("models:/ava@champion")
+    print(f"unreachable registry: ArtifactError after {time.perf_counter() - started:.1f} s")

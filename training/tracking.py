@@ -140,6 +140,11 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
                 from ava_model.artifact import save_artifact
 
                 artifact_dir = save_artifact(result.model, tmp / "ava", result.manifest, result.card)
+            from ava_model.artifact import read_manifest
+            from ava_model.registry import SHA_TAG
+
+            # Pinned where the artifact cannot write: a downloaded model is checked against this tag.
+            mlflow.set_tag(SHA_TAG, read_manifest(artifact_dir)["sha256"])
             model_info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=AvaPyfunc(),
