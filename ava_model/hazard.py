@@ -28,14 +28,22 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
     reference_exposure: the exposure at which the platform factor is the failure rate (None: the median
         exposure of the positive training rows).
     l2: ridge penalty on the weights (keeps them finite on separable data).
+    ranking_weight: weight of the ordering term: for each ``pairs`` entry (lower, higher) of training rows
+        (neighbouring rungs of an authored ladder whose measured exposure rises), a soft hinge on
+        ``log risk(lower) - log risk(higher)`` at the factor ``ranking_factor``. It teaches the fit that
+        more of the hard part outweighs the topic score's wording noise; 0 turns it off.
+    ranking_factor: the platform factor at which the ordering term compares risks.
     """
 
     def __init__(self, knots: tuple[tuple[float, float], ...] = ((0.0, 0.0), (1.0, 1.0)),
-                 zero_exposure_hazard: float = 0.5, reference_exposure: float | None = None, l2: float = 1e-3):
+                 zero_exposure_hazard: float = 0.5, reference_exposure: float | None = None, l2: float = 1e-3,
+                 ranking_weight: float = 0.0, ranking_factor: float = 0.3):
         self.knots = knots
         self.zero_exposure_hazard = zero_exposure_hazard
         self.reference_exposure = reference_exposure
         self.l2 = l2
+        self.ranking_weight = ranking_weight
+        self.ranking_factor = ranking_factor
 
     def _curve(self, exposure: np.ndarray) -> np.ndarray:
         from ava_model.curves import DegreeCurve
@@ -49,13 +57,29 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
         q = np.clip(X[:, 0], 0.0, 1.0 - _EPS)
         return np.column_stack([np.ones(len(X)), -np.log1p(-q), self._curve(X[:, 1])])
 
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> ExposureHazard:
-        """Fit the non-negative weights by weighted maximum likelihood; return self."""
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            pairs: np.ndarray | None = None) -> ExposureHazard:
+        """Fit the non-negative weights by weighted maximum likelihood (plus the ordering term); return self.
+
+        ``pairs``: an (m, 2) integer array of row indices (lower, higher) whose order the fit should keep.
+        """
         from scipy.optimize import minimize
 
         Z = self._design(X)
         y = np.asarray(y, dtype=np.float64)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        pairs = np.zeros((0, 2), dtype=int) if pairs is None else np.asarray(pairs, dtype=int).reshape(-1, 2)
+        exposure = np.asarray(X, dtype=np.float64)[:, 1]
+        self._set_reference(exposure, y)
+        # log F(higher) - log F(lower): how much the degree term alone already orders each pair.
+        log_f = np.log(np.maximum(self._given_exercised(exposure, np.full(len(y), self.ranking_factor)), _EPS))
+        lo, hi = pairs[:, 0], pairs[:, 1]
+        offset = log_f[hi] - log_f[lo]
+        sharp = 10.0
+
+        def log_p(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            p = np.maximum(-np.expm1(-h), _EPS)
+            return np.log(p), np.exp(-h) / p  # log P(exercised) and its derivative in h
 
         def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
             h = np.maximum(Z @ beta, _EPS)
@@ -63,12 +87,22 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
             # d/dh of -[y log(1 - e^-h) + (1 - y)(-h)] = -y e^-h / (1 - e^-h) + (1 - y)
             grad_h = -y * np.exp(-h) / np.maximum(p, _EPS) + (1.0 - y)
             value = -(w * (y * np.log(np.maximum(p, _EPS)) - (1.0 - y) * h)).sum() / w.sum()
-            return value + self.l2 * beta @ beta, Z.T @ (w * grad_h) / w.sum() + 2 * self.l2 * beta
+            grad = Z.T @ (w * grad_h) / w.sum() + 2 * self.l2 * beta
+            value += self.l2 * beta @ beta
+            if self.ranking_weight > 0 and len(pairs):
+                lp, dlp = log_p(h)
+                gap = sharp * (lp[lo] - lp[hi] - offset)  # > 0: the higher rung's risk is lower
+                value += self.ranking_weight * float(np.logaddexp(0.0, gap).mean()) / sharp
+                slope = 0.5 * (1.0 + np.tanh(gap / 2)) / len(pairs)
+                grad = grad + self.ranking_weight * (Z[lo].T @ (slope * dlp[lo]) - Z[hi].T @ (slope * dlp[hi]))
+            return value, grad
 
         result = minimize(loss, np.array([0.01, 1.0, 0.1]), jac=True, method="L-BFGS-B", bounds=[(0, None)] * 3)
         self.coef_ = result.x
         self.classes_ = np.array([0, 1])
-        exposure = np.asarray(X, dtype=np.float64)[:, 1]
+        return self
+
+    def _set_reference(self, exposure: np.ndarray, y: np.ndarray) -> None:
         positive = (y >= 0.5) & (exposure > 0)
         # The typical exposure of exercised prompts: where the platform factor (measured on such prompts) applies.
         if self.reference_exposure is not None:
@@ -76,7 +110,6 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
         else:
             self.reference_exposure_ = float(np.median(exposure[positive])) if positive.any() else float(self.knots[-1][0])
         self.reference_hazard_ = max(float(self._curve(np.array([self.reference_exposure_]))[0]), _EPS)
-        return self
 
     def hazard(self, X: np.ndarray) -> np.ndarray:
         """Return the cumulative hazard of each row (non-decreasing in both columns)."""
@@ -99,6 +132,9 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
     def risk(self, X: np.ndarray, factors: np.ndarray) -> np.ndarray:
         """Return P(fail) = P(exercised) * (1 - (1 - factor) ** D(exposure)) for each row."""
         exposure = np.asarray(X, dtype=np.float64)[:, 1]
+        return self.predict_proba(X)[:, 1] * self._given_exercised(exposure, factors)
+
+    def _given_exercised(self, exposure: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """Return F(e) = 1 - (1 - factor) ** D(e), the failure rate of a prompt that exercises the mode."""
         factors = np.clip(np.asarray(factors, dtype=np.float64), 0.0, 1.0)
-        given_exercised = -np.expm1(self.degree(exposure) * np.log1p(-np.minimum(factors, 1.0 - _EPS)))
-        return self.predict_proba(X)[:, 1] * given_exercised
+        return -np.expm1(self.degree(exposure) * np.log1p(-np.minimum(factors, 1.0 - _EPS)))

@@ -69,3 +69,24 @@ def test_a_falling_curve_is_refused(tmp_path, rules):
     path.write_text(path.read_text().replace("knots: [[0, 0.0], [1, 1.0]]", "knots: [[0, 0.0], [1, 1.0], [2, 0.5]]"))
     with pytest.raises(RulesError, match="physics.yaml.*non-decreasing"):
         load_curves(rules.mode_ids, tmp_path)
+
+
+def test_the_ordering_term_orders_pairs_that_likelihood_alone_leaves_reversed():
+    # Topic scores that fall as exposure rises (wording noise): likelihood alone trusts the topic score.
+    rng = np.random.default_rng(1)
+    n = 2000
+    q, e = rng.uniform(0.01, 0.99, n), rng.uniform(0, 6, n)
+    y = (rng.uniform(size=n) < 1 - np.exp(-(0.05 + 1.0 * -np.log1p(-q) + 0.05 * e))).astype(int)
+    lo, hi = np.arange(0, 200, 2), np.arange(1, 200, 2)
+    q[lo], q[hi], e[lo], e[hi] = 0.6, 0.2, 2.0, 3.0  # the higher rung reads as less on-topic
+    X, pairs = np.column_stack([q, e]), np.column_stack([lo, hi])
+    knots = ((0.0, 0.0), (6.0, 1.0))
+
+    def ordered(head):
+        risk = head.risk(X, np.full(n, 0.3))
+        return float((risk[hi] > risk[lo]).mean())
+
+    plain = ExposureHazard(knots=knots).fit(X, y)
+    ranked = ExposureHazard(knots=knots, ranking_weight=1.0, ranking_factor=0.3).fit(X, y, pairs=pairs)
+    assert ordered(plain) < 1.0 and ordered(ranked) == 1.0
+    assert ranked.coef_[2] > plain.coef_[2]

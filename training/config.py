@@ -33,6 +33,8 @@ class TrainConfig:
     fixed_heads: per mode (family, C) to use without selection (incremental retraining reuses the champion's).
     cv_folds: group folds for head selection and calibration.
     seed: randomness of fold assignment.
+    exposure_ranking_weight: weight of the exposure heads' ordering term over neighbouring train-ladder rungs
+        (:class:`ava_model.hazard.ExposureHazard`); 0 fits them by likelihood alone.
     track: log the run to MLflow; register: register the model and gate the champion alias.
     model_name: registered model name.
     """
@@ -56,6 +58,7 @@ class TrainConfig:
     fixed_heads: dict[str, tuple[str, float]] | None = None
     cv_folds: int = 5
     seed: int = 0
+    exposure_ranking_weight: float = 0.0
     track: bool = True
     register: bool = True
     model_name: str = "ava"

@@ -85,11 +85,37 @@ def out_of_fold_topic(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.nd
     return np.clip(calibrated.calibrators[0].predict(margin), 0.0, 1.0)
 
 
+def ladder_pairs(ladders, prompts: list[str], E: np.ndarray, modes: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Return {mode: (m, 2) row indices (lower, higher)} of neighbouring ladder rungs among ``prompts``.
+
+    ``ladders``: the table of :func:`training.importers.read_ladders` (the train split). A pair is kept
+    only when both rungs are training rows and the *measured* exposure rises between them, so the
+    ordering term can only ask the fit to weigh exposure more, never to trust a rule that missed.
+    """
+    index = {p: i for i, p in enumerate(prompts)}
+    out = {}
+    for j, mode in enumerate(modes):
+        found = []
+        for _, steps in ladders[ladders["mode"] == mode].groupby("ladder"):
+            rows = [index.get(p) for p in steps.sort_values("step")["prompt"]]
+            for lo, hi in zip(rows, rows[1:]):
+                if lo is not None and hi is not None and E[hi, j] > E[lo, j]:
+                    found.append((lo, hi))
+        out[mode] = np.array(found, dtype=int).reshape(-1, 2)
+    return out
+
+
 def fit_exposure_heads(
     X: np.ndarray, E: np.ndarray, Y: np.ndarray, W: np.ndarray, groups: np.ndarray, modes: tuple[str, ...],
     heads: dict[str, object], chosen: dict[str, dict[str, object]], curves: dict, *, folds: int, seed: int,
+    pairs: dict[str, np.ndarray] | None = None, ranking_weight: float = 0.0,
+    typical_factor: dict[str, float] | None = None,
 ) -> dict[str, ExposureHazard]:
-    """Return {mode: fitted ExposureHazard} over [out-of-fold topic probability, exposure] of the training rows."""
+    """Return {mode: fitted ExposureHazard} over [out-of-fold topic probability, exposure] of the training rows.
+
+    ``pairs`` (row indices into X, from :func:`ladder_pairs`) and ``ranking_weight`` add the ordering term,
+    which compares risks at the mode's ``typical_factor`` (the median platform factor).
+    """
     fitted = {}
     for j, mode in enumerate(tqdm(modes, desc="exposure heads", unit="mode")):
         rows = np.nonzero(W[:, j] > 0)[0]
@@ -98,6 +124,11 @@ def fit_exposure_heads(
         topic = out_of_fold_topic(X[rows], y, W[rows, j], groups[rows], heads[mode], family, c, folds, seed)
         curve = curves[mode]
         head = ExposureHazard(knots=curve.knots, zero_exposure_hazard=curve.zero_exposure_hazard,
-                              reference_exposure=curve.reference_exposure)
-        fitted[mode] = head.fit(np.column_stack([topic, E[rows, j]]), y, sample_weight=W[rows, j])
+                              reference_exposure=curve.reference_exposure, ranking_weight=ranking_weight,
+                              ranking_factor=(typical_factor or {}).get(mode, 0.3))
+        position = {r: i for i, r in enumerate(rows)}
+        mine = [(position[a], position[b]) for a, b in (pairs or {}).get(mode, np.zeros((0, 2), int))
+                if a in position and b in position]
+        fitted[mode] = head.fit(np.column_stack([topic, E[rows, j]]), y, sample_weight=W[rows, j],
+                                pairs=np.array(mine, dtype=int).reshape(-1, 2))
     return fitted

@@ -18,7 +18,8 @@ from training.baselines import base_rate_predictions, tfidf_predictions
 from training.config import TrainConfig
 from training.data import load_training_data, outcome_evidence
 from training.dataset import LabelMatrix, build_label_matrix, data_digest
-from training.fit import fit_exposure_heads, fit_heads
+from training.fit import fit_exposure_heads, fit_heads, ladder_pairs
+from training.importers import read_ladders
 from training.result import HeldOut, TrainResult
 from training.splits import group_keys, holdout_mask, near_duplicate_groups
 
@@ -106,15 +107,23 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration, seed=config.seed,
         fixed=config.fixed_heads,
     )
-    exposure_heads = fit_exposure_heads(
-        topic_X[train_idx], exposures[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx],
-        matrix.modes, heads, chosen, load_curves(rules.mode_ids), folds=config.cv_folds, seed=config.seed,
-    )
     held_out_prompts = {p for p, t in zip(matrix.prompts, test_mask) if t}
     outcomes = data.rows[data.rows["platform"] != ANY_PLATFORM]
     outcome_test = outcomes["prompt"].isin(held_out_prompts)
     # Platform factors learn from training-side outcomes only: held-out outcomes judge them.
     factors = fit_platform_factors(rules, list(data.published) + outcome_evidence(outcomes[~outcome_test]))
+    # The ordering term compares risks at a typical platform's factor for the mode.
+    typical_factor = {m: float(np.median([f[m].rate for f in factors.values() if m in f])) for m in matrix.modes}
+    pairs = None
+    if config.ladders_dir is not None and config.exposure_ranking_weight > 0:
+        ladders = read_ladders(config.ladders_dir, rules)
+        pairs = ladder_pairs(ladders[ladders["split"] == "train"], [matrix.prompts[i] for i in train_idx],
+                             exposures[train_idx], matrix.modes)
+    exposure_heads = fit_exposure_heads(
+        topic_X[train_idx], exposures[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], groups[train_idx],
+        matrix.modes, heads, chosen, load_curves(rules.mode_ids), folds=config.cv_folds, seed=config.seed,
+        pairs=pairs, ranking_weight=config.exposure_ranking_weight, typical_factor=typical_factor,
+    )
     digest = data_digest(data.rows)
     model = AvaModel(matrix.modes, heads, factors, embedder.name, {}, exposure_heads)
     heldout = _predict_heldout(model, X, matrix, train_idx, test_idx)
