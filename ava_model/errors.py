@@ -11,7 +11,12 @@ class AvaError(Exception):
 
 
 class InvalidPrompt(AvaError, ValueError):
-    """A prompt is not a non-empty string within the length limit."""
+    """A prompt is not a non-empty string of valid Unicode within the length limit.
+
+    For a batch, ``problems`` lists every bad row as (position, reason).
+    """
+
+    problems: list[tuple[int, str]] = []
 
 
 class UnknownPlatform(AvaError, KeyError):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ava_model.errors import DataSourceError, LabelValidationError, UnknownPlatform
+from ava_model.errors import DataSourceError, InvalidPrompt, LabelValidationError, UnknownPlatform
 from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+from ava_model.validation import check_prompt, has_surrogate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,12 +46,14 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
     def bad(i: int, field: str, message: str) -> None:
         errors.append(f"row {i + 1}, field {field!r}: {message}")
 
-    prompts = df["prompt"]
-    for i, p in enumerate(prompts):
-        if not isinstance(p, str) or not p.strip():
-            bad(i, "prompt", f"must be a non-empty string, got {p!r}")
-        elif len(p) > rules.thresholds.max_prompt_chars:
-            bad(i, "prompt", f"{len(p)} characters, over the limit of {rules.thresholds.max_prompt_chars}")
+    prompts = []
+    for i, p in enumerate(df["prompt"]):
+        try:
+            prompts.append(check_prompt(p, rules.thresholds.max_prompt_chars))
+        except InvalidPrompt as exc:
+            prompts.append(p)
+            bad(i, "prompt", str(exc).removeprefix("Prompt "))
+    df["prompt"] = pd.Series(prompts, dtype=object, index=df.index)
     platforms = []
     for i, p in enumerate(df["platform"]):
         if isinstance(p, str) and p.strip().lower() == ANY_PLATFORM:
@@ -89,10 +92,14 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
             if raw is not None and not pd.isna(raw) and (pd.isna(v) or v < 0):
                 bad(i, col, f"must be a non-negative number of seconds, got {raw!r}")
         df[col] = values
+    for col in df.columns:
+        if col != "prompt" and df[col].dtype == object:
+            for i, v in enumerate(df[col]):
+                if isinstance(v, str) and has_surrogate(v):
+                    bad(i, col, "is not valid Unicode (a lone surrogate: invalid UTF-8 bytes in the input?)")
     if errors:
         more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
         raise LabelValidationError(f"{origin}: {len(errors)} invalid rows{more}:\n  " + "\n  ".join(errors[:_MAX_ERRORS]))
-    df["prompt"] = df["prompt"].str.strip()
     return df[list(LABEL_COLUMNS)]
 
 

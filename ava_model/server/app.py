@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -252,7 +253,30 @@ def _check_items(predictor: Predictor, items: list[ScoreItem], batch: bool) -> N
         raise InputError(errors)
 
 
+def _printable(value: Any) -> Any:
+    """Return a JSON-safe copy of a validation error's parts: strings ASCII-escaped (a lone surrogate cannot be sent)."""
+    if isinstance(value, dict):
+        return {str(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return text[:200].encode("ascii", "backslashreplace").decode("ascii") if not text.isascii() else text[:200]
+
+
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def request_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, which fails to encode when it holds a lone surrogate (a 500).
+        errors = []
+        for error in exc.errors():
+            error = dict(error)
+            if error.get("type") == "string_unicode":
+                error["msg"] += ": the text holds a lone surrogate or invalid UTF-8; send UTF-8 text"
+            errors.append(_printable(error))
+        return JSONResponse(status_code=422, content={"detail": errors})
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": exc.errors})
