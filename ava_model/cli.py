@@ -47,21 +47,23 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from ava_model.feedback import LabelStore, record
+    from ava_model.feedback import LabelStore, default_store_path, record
 
+    if args.label_command == "stats":
+        path = Path(args.store) if args.store else default_store_path()
+        stats = LabelStore(path, readonly=True).stats() if path.exists() else {"rows": 0}
+        print(json.dumps({**stats, "store": str(path)}, indent=2))
+        return 0
     store = LabelStore(args.store)
     if args.label_command == "add":
         failed = {"yes": True, "no": False}[args.failed]
         result = record(args.prompt, args.platform, args.mode, failed, generation_id=args.generation_id,
                         at_second=args.at_second, note=args.note, user=args.user, store=store)
-    elif args.label_command == "import":
+    else:  # import
         from ava_model.labels import read_outcome_file
 
         rows = read_outcome_file(Path(args.file), source=args.source, mode=args.mode)
         result = store.add(rows, user=args.user)
-    else:
-        print(json.dumps(store.stats(), indent=2))
-        return 0
     print(f"{result.inserted} stored ({result.corrections} corrections), {result.duplicates} duplicates ignored "
           f"-> {store.path}")
     return 0
@@ -71,7 +73,7 @@ def _history(args: argparse.Namespace) -> int:
     from ava_model.feedback import LabelStore
     from ava_model.history import user_history
 
-    history = user_history(args.user, score_log=args.log, store=LabelStore(args.store) if args.store else None)
+    history = user_history(args.user, score_log=args.log, store=LabelStore(args.store, readonly=True) if args.store else None)
     print(json.dumps(history.to_dict(), indent=2) if args.json else history.render())
     return 0
 

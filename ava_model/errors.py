@@ -41,6 +41,10 @@ class LabelValidationError(AvaError, ValueError):
     """Labelled rows break the label schema; the message lists row numbers."""
 
 
+class LabelStoreError(AvaError):
+    """The label store file cannot be opened, read or written (corrupt, read-only, missing folder, disk full)."""
+
+
 class DataSourceError(AvaError, ValueError):
     """A benchmark file is missing or malformed."""
 

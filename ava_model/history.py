@@ -78,7 +78,7 @@ def user_history(user: str, *, score_log: str | Path | None = None, store: Any =
 
     scored = _read_log(Path(score_log) if score_log else (Path(log_path()) if log_path() else None), user)
     if store is None and default_store_path().is_file():
-        store = LabelStore(default_store_path())
+        store = LabelStore(default_store_path(), readonly=True)
     labels = store.rows() if store is not None else pd.DataFrame(columns=["user_id"])
     labels = labels[labels["user_id"] == user]
     by_mode = []

@@ -133,7 +133,7 @@ def labelled_examples(mode: str, platform: str, limit: int = 5) -> tuple[Example
 
     frames = [read_outcome_file(Path(p)) for p in os.environ.get("AVA_LABELS", "").split(os.pathsep) if p]
     if default_store_path().is_file():
-        frames.append(LabelStore(default_store_path()).training_rows())
+        frames.append(LabelStore(default_store_path(), readonly=True).training_rows())
     examples = []
     for rows in frames:
         if rows.empty:

@@ -81,7 +81,7 @@ def load_training_data(
     if label_store is not None and Path(label_store).is_file():
         from ava_model.feedback import LabelStore
 
-        store = LabelStore(label_store)
+        store = LabelStore(label_store, readonly=True)
         stored = store.training_rows()
         frames.append(stored)
         count, digest = store.digest()

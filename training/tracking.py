@@ -130,7 +130,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
             if result.data.label_store is not None:
                 from ava_model.feedback import LabelStore
 
-                snapshot = LabelStore(result.data.label_store["path"]).rows(include_superseded=True)
+                snapshot = LabelStore(result.data.label_store["path"], readonly=True).rows(include_superseded=True)
                 (tmp / "label_snapshot.csv").write_text(snapshot.to_csv(index=False), encoding="utf-8")
                 mlflow.set_tags({"label_store.rows": result.data.label_store["rows"],
                                  "label_store.digest": result.data.label_store["digest"]})
