@@ -160,15 +160,33 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+    import os
+
     import uvicorn
 
     from ava_model.api import load
     from ava_model.server.app import create_app
+    from ava_model.server.work_queue import QueueConfig
 
+    try:
+        queue = QueueConfig(args.max_concurrent, args.max_waiting, args.wait_timeout)
+    except ValueError as exc:
+        raise AvaError(str(exc)) from exc
     # Load before serving so a bad --model fails here with one line, not inside uvicorn.
     predictor = load(args.model)
-    print(f"AVA {predictor.version} on http://{args.host}:{args.port}/  (API docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(predictor), host=args.host, port=args.port, log_level="info")
+    print(f"AVA {predictor.version} on http://{args.host}:{args.port}/  (API docs at /docs); "
+          f"{args.workers} worker(s), {queue.max_concurrent} scoring at once each, "
+          f"{queue.max_waiting} waiting at most", file=sys.stderr)
+    if args.workers == 1:
+        uvicorn.run(create_app(predictor, queue=queue), host=args.host, port=args.port, log_level="info")
+        return 0
+    limits = {k: v for k, v in dataclasses.asdict(queue).items() if k != "paths"}
+    os.environ["AVA_QUEUE"] = json.dumps(limits)
+    if args.model:
+        os.environ["AVA_MODEL_URI"] = str(args.model)
+    uvicorn.run("ava_model.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
     return 0
 
 
@@ -251,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     srv.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
+    srv.add_argument("--workers", type=int, default=1, help="server processes, each with its own model (default: 1)")
+    srv.add_argument("--max-concurrent", type=int, default=1,
+                     help="scoring requests run at once per worker (default: 1, measured best on 2 cores)")
+    srv.add_argument("--max-waiting", type=int, default=16,
+                     help="scoring requests that may wait per worker; more get 429 with Retry-After (default: 16)")
+    srv.add_argument("--wait-timeout", type=float, default=2.0,
+                     help="seconds a request may wait for its turn before a 429 (default: 2)")
     srv.set_defaults(func=_serve)
     return parser
 

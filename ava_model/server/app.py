@@ -29,6 +29,7 @@ from ava_model.server.schemas import (
     ScoreResponse,
     ValidationErrorOut,
 )
+from ava_model.server.work_queue import QueueConfig, WorkQueue
 from ava_model.validation import check_prompt
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def create_app(predictor: Predictor | None = None, *, model_uri: str | None = None) -> FastAPI:
+def create_app(predictor: Predictor | None = None, *, model_uri: str | None = None,
+               queue: QueueConfig | None = None) -> FastAPI:
     """Return the AVA FastAPI app.
 
     Parameters
@@ -110,6 +112,8 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
         with :func:`ava_model.api.load` (``model_uri``, else ``AVA_MODEL_URI``, else the shipped model).
     model_uri:
         Artifact folder or ``models:/`` URI, used only when ``predictor`` is None.
+    queue:
+        Limits of the bounded work queue in front of ``/v1/score`` (default :class:`QueueConfig`).
     """
 
     @asynccontextmanager
@@ -128,12 +132,24 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
         lifespan=lifespan,
     )
     app.state.predictor = predictor
+    app.add_middleware(WorkQueue, config=queue or QueueConfig())
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _add_error_handlers(app)
     _add_routes(app)
     _add_reference_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Return the app of one ``ava serve --workers N`` worker process (model and limits from the environment).
+
+    ``AVA_MODEL_URI`` names the model; ``AVA_QUEUE`` holds the QueueConfig as JSON (set by ``ava serve``).
+    """
+    import os
+
+    limits = json.loads(os.environ.get("AVA_QUEUE", "{}"))
+    return create_app(model_uri=os.environ.get("AVA_MODEL_URI"), queue=QueueConfig(**limits))
 
 
 def _package_version() -> str:
