@@ -7,6 +7,7 @@ generated video on that platform did (1) or did not (0) show the failure.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,12 +69,12 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
     for i, m in enumerate(df["mode"]):
         if m not in rules.mode_ids:
             bad(i, "mode", f"unknown mode {m!r}; valid: {', '.join(rules.mode_ids)}")
-    labels = pd.to_numeric(df["label"], errors="coerce")
+    labels = _numbers(df["label"])
     for i, (raw, v) in enumerate(zip(df["label"], labels)):
         if pd.isna(v) or not 0 <= v <= 1:
             bad(i, "label", f"must be 0, 1 or a probability in [0, 1], got {raw!r}")
     df["label"] = labels.astype(float)
-    weights = pd.to_numeric(df["weight"], errors="coerce")
+    weights = _numbers(df["weight"])
     for i, (raw, v) in enumerate(zip(df["weight"], weights)):
         if pd.isna(v) or v <= 0:
             bad(i, "weight", f"must be a positive number, got {raw!r}")
@@ -81,15 +82,17 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
     for i, s in enumerate(df["source"]):
         if not isinstance(s, str) or not s.strip():
             bad(i, "source", f"must name where the label came from, got {s!r}")
-    stamps = pd.to_datetime(df["labelled_at"], errors="coerce", utc=True, format="mixed")
+    stamps = pd.to_datetime(df["labelled_at"].map(lambda v: None if isinstance(v, (list, tuple, dict, set, bytes, bool))
+                                                  else v),
+                            errors="coerce", utc=True, format="mixed")
     for i, (raw, v) in enumerate(zip(df["labelled_at"], stamps)):
         if pd.isna(v):
             bad(i, "labelled_at", f"must be an ISO date or timestamp, got {raw!r}")
     df["labelled_at"] = stamps
     for col in ("duration_s", "at_second"):
-        values = pd.to_numeric(df[col], errors="coerce")
+        values = _numbers(df[col])
         for i, (raw, v) in enumerate(zip(df[col], values)):
-            if raw is not None and not pd.isna(raw) and (pd.isna(v) or v < 0):
+            if not _blank(raw) and (pd.isna(v) or v < 0):
                 bad(i, col, f"must be a non-negative number of seconds, got {raw!r}")
         df[col] = values
     for col in df.columns:
@@ -101,6 +104,30 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
         more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
         raise LabelValidationError(f"{origin}: {len(errors)} invalid rows{more}:\n  " + "\n  ".join(errors[:_MAX_ERRORS]))
     return df[list(LABEL_COLUMNS)]
+
+
+def _blank(value: object) -> bool:
+    """Return True for a missing cell: None, NaN or a blank string (a spreadsheet's empty cell)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """Return the column as floats: numbers and numeric strings kept, anything else (lists, bytes, text) NaN."""
+    import pandas as pd
+
+    def one(value: object) -> float:
+        if isinstance(value, bool) or _blank(value):
+            return math.nan
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                return math.nan
+        return math.nan
+
+    return pd.Series([one(v) for v in column], index=column.index, dtype=float)
 
 
 _FAILED = {"fail": 1.0, "failed": 1.0, "yes": 1.0, "true": 1.0, "1": 1.0, "1.0": 1.0,

@@ -171,6 +171,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RulesError(f"Rules file {path} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"Rules file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
     if not isinstance(data, dict) or not isinstance(data.get("version"), int):
         raise RulesError(f"Rules file {path} must be a mapping with an integer 'version'.")
     return data

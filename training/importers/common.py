@@ -29,16 +29,29 @@ class ImportedSource:
         return int(self.labels["prompt"].nunique()) if len(self.labels) else 0
 
 
+def read_text(path: Path, source: str) -> str:
+    """Return a file's text as UTF-8, or raise DataSourceError naming the file and the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(f"{source}: {path} is not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+                              "save it as UTF-8.") from exc
+
+
 def csv_records(path: Path, columns: tuple[str, ...], source: str) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) of a CSV file after checking it has every column; DataSourceError names what lacks."""
     import csv
+    import io
 
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(read_text(path, source), newline=""))
+    try:
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise DataSourceError(f"{source}: {path} lacks columns {', '.join(missing)}; needs {', '.join(columns)}.")
         yield from enumerate(reader, start=2)
+    except csv.Error as exc:
+        raise DataSourceError(f"{source}: {path} is not valid CSV (line {reader.line_num}: {exc}).") from exc
 
 
 def require_path(path: Path, source: str) -> Path:

@@ -38,7 +38,7 @@ def import_published_rates(data_dir: Path, rules: Rules | None = None) -> Import
     path = require_path(Path(data_dir) / FILE, SOURCE)
     try:
         table = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (ValueError, pd.errors.ParserError) as exc:  # includes UnicodeDecodeError and EmptyDataError
         raise DataSourceError(f"{SOURCE}: cannot parse {path}: {exc}") from exc
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:

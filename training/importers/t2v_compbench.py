@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ava_model.errors import DataSourceError
 from ava_model.rules import Rules, load_rules
-from training.importers.common import ImportedSource, merge_tags, require_path, tagged_prompts_to_labels
+from training.importers.common import ImportedSource, merge_tags, read_text, require_path, tagged_prompts_to_labels
 
 SOURCE = "t2v_compbench"
 FOLDER = "t2v_compbench/prompts"
@@ -20,7 +20,7 @@ def import_t2v_compbench(data_dir: Path, rules: Rules | None = None) -> Imported
     files = sorted(folder.glob("*.txt"))
     if not files:
         raise DataSourceError(f"{SOURCE}: no category .txt files in {folder}.")
-    pairs = [(line, f.stem) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    pairs = [(line, f.stem) for f in files for line in read_text(f, SOURCE).splitlines()]
     labels = tagged_prompts_to_labels(merge_tags(pairs), SOURCE, rules, PUBLISHED)
     return ImportedSource(
         SOURCE,

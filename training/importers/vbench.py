@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ava_model.errors import DataSourceError
 from ava_model.rules import Rules, load_rules
-from training.importers.common import ImportedSource, merge_tags, require_path, tagged_prompts_to_labels
+from training.importers.common import ImportedSource, merge_tags, read_text, require_path, tagged_prompts_to_labels
 
 SOURCE = "vbench"
 FOLDER = "vbench/prompts_per_dimension"
@@ -20,6 +20,6 @@ def import_vbench(data_dir: Path, rules: Rules | None = None) -> ImportedSource:
     files = sorted(p for p in folder.glob("*.txt") if p.stem != "all_dimension")
     if not files:
         raise DataSourceError(f"{SOURCE}: no dimension .txt files in {folder}.")
-    pairs = [(line, f.stem) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    pairs = [(line, f.stem) for f in files for line in read_text(f, SOURCE).splitlines()]
     labels = tagged_prompts_to_labels(merge_tags(pairs), SOURCE, rules, PUBLISHED)
     return ImportedSource(SOURCE, labels, tuple(f"{FOLDER}/{f.name}" for f in files), "Apache-2.0 (Vchitect/VBench)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ava_model.errors import DataSourceError
 from ava_model.rules import Rules, load_rules
-from training.importers.common import ImportedSource, require_path, tagged_prompts_to_labels
+from training.importers.common import ImportedSource, read_text, require_path, tagged_prompts_to_labels
 
 SOURCE = "vbench2"
 FILE = "vbench2/VBench2_full_text_info.json"
@@ -19,7 +19,7 @@ def import_vbench2(data_dir: Path, rules: Rules | None = None) -> ImportedSource
     rules = rules or load_rules()
     path = require_path(Path(data_dir) / FILE, SOURCE)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, SOURCE))
     except json.JSONDecodeError as exc:
         raise DataSourceError(f"{SOURCE}: {path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
