@@ -173,20 +173,59 @@ def _serve(args: argparse.Namespace) -> int:
         queue = QueueConfig(args.max_concurrent, args.max_waiting, args.wait_timeout)
     except ValueError as exc:
         raise AvaError(str(exc)) from exc
+    from ava_model.accounts import AccountStore, default_accounts_path
+
+    accounts_path = Path(args.accounts) if args.accounts else default_accounts_path()
+    accounts = AccountStore(accounts_path) if AccountStore.exists(accounts_path) else None
+    if accounts is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise AvaError(
+            f"Refusing to serve on {args.host} without accounts: anyone who can reach it could read every "
+            f"user's history. Create an account first (`ava users add NAME --plan pro`, stored in {accounts_path}), "
+            "or bind to 127.0.0.1 for single-user local use."
+        )
     # Load before serving so a bad --model fails here with one line, not inside uvicorn.
     predictor = load(args.model)
     print(f"AVA {predictor.version} on http://{args.host}:{args.port}/  (API docs at /docs); "
           f"{args.workers} worker(s), {queue.max_concurrent} scoring at once each, "
-          f"{queue.max_waiting} waiting at most", file=sys.stderr)
+          f"{queue.max_waiting} waiting at most; "
+          + (f"accounts from {accounts.path}" if accounts else "single-user local mode (no accounts)"), file=sys.stderr)
     if args.workers == 1:
-        uvicorn.run(create_app(predictor, queue=queue), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(predictor, queue=queue, accounts=accounts), host=args.host, port=args.port,
+                    log_level="info")
         return 0
+    if accounts is not None:
+        os.environ["AVA_ACCOUNTS"] = str(accounts.path)
     limits = {k: v for k, v in dataclasses.asdict(queue).items() if k != "paths"}
     os.environ["AVA_QUEUE"] = json.dumps(limits)
     if args.model:
         os.environ["AVA_MODEL_URI"] = str(args.model)
     uvicorn.run("ava_model.server.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info")
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    from ava_model.accounts import AccountStore
+    from ava_model.plans import load_plans
+
+    store = AccountStore(args.accounts)
+    if args.users_command == "add":
+        plan = args.plan or load_plans().default_plan
+        token = store.add(args.name, plan=plan, role="admin" if args.admin else "user")
+        print(f"Created account {args.name!r} (plan {plan}) in {store.path}.", file=sys.stderr)
+        print("Its token is shown only now; store it safely:", file=sys.stderr)
+        print(token)
+    elif args.users_command == "rotate":
+        token = store.rotate(args.name)
+        print(f"New token for {args.name!r}; the old one no longer works. Shown only now:", file=sys.stderr)
+        print(token)
+    elif args.users_command == "revoke":
+        store.revoke(args.name)
+        print(f"Revoked {args.name!r}: its token no longer works (its history is kept).")
+    else:
+        for account in store.list():
+            state = "active" if account.active else f"revoked {account.revoked_at}"
+            print(f"{account.name}\t{account.role}\t{account.plan}\tcreated {account.created_at}\t{state}")
     return 0
 
 
@@ -276,7 +315,23 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scoring requests that may wait per worker; more get 429 with Retry-After (default: 16)")
     srv.add_argument("--wait-timeout", type=float, default=2.0,
                      help="seconds a request may wait for its turn before a 429 (default: 2)")
+    srv.add_argument("--accounts", default=None,
+                     help="accounts file; when it has accounts, scoring and history need a token "
+                          "(default: AVA_ACCOUNTS or users.db beside the label store)")
     srv.set_defaults(func=_serve)
+    us = sub.add_parser("users", help="accounts and API tokens of a team server (ava serve)")
+    us.add_argument("--accounts", default=None, help="accounts file (default: AVA_ACCOUNTS or users.db beside the label store)")
+    us_sub = us.add_subparsers(dest="users_command", required=True)
+    ua = us_sub.add_parser("add", help="create an account and print its token once")
+    ua.add_argument("name")
+    ua.add_argument("--plan", default=None, help="plan from data/rules/plans.yaml (default: the file's default_plan)")
+    ua.add_argument("--admin", action="store_true", help="may read every user's history")
+    us_sub.add_parser("list", help="list accounts (never tokens)")
+    ur = us_sub.add_parser("revoke", help="stop an account's token at once")
+    ur.add_argument("name")
+    uo = us_sub.add_parser("rotate", help="give an account a new token (the old one stops) and print it once")
+    uo.add_argument("name")
+    us.set_defaults(func=_users)
     return parser
 
 

@@ -45,6 +45,10 @@ class LabelStoreError(AvaError):
     """The label store file cannot be opened, read or written (corrupt, read-only, missing folder, disk full)."""
 
 
+class AccountError(AvaError):
+    """An account operation was refused (bad name, unknown account or plan) or the accounts file is unreadable."""
+
+
 class DataSourceError(AvaError, ValueError):
     """A benchmark file is missing or malformed."""
 

@@ -331,6 +331,24 @@ an unreachable MLflow registry (`tests/test_training.py`, a clear `ArtifactError
 lone surrogates on Python, HTTP and CLI (`tests/test_text_inputs.py`); property-based fuzzing of every
 input surface (`tests/test_fuzz.py`).
 
+## Threat model
+Protected:
+- **Other users' data.** With accounts, `/v1/score` and the history routes need a bearer token (or the sign-in
+  cookie); a history is readable only by its owner or an admin, and scores join the token's account only.
+  Tokens are 256-bit random, stored as SHA-256, compared in constant time, never echoed or logged.
+- **Quotas.** Per-plan minute and day quotas are counted in one SQLite transaction per request: concurrent
+  requests and worker processes cannot overshoot them; counts survive restarts.
+- **Model files.** A tampered `ava.joblib` cannot run code: its pickle is read through an allow-list of globals;
+  checksums can be pinned outside the artifact (`expected_sha256=`, the registry run tag).
+- **Bad input.** Every surface answers bad text (lone surrogates, control characters, huge bodies) with a 4xx or
+  `InvalidPrompt`, never a 500 or a traceback; overload gets 429 with `Retry-After`.
+
+Not protected:
+- Traffic on the wire: AVA serves plain HTTP; TLS belongs to the reverse proxy in front of it.
+- A user who can write the accounts file, the rules folder or the Python environment controls the server.
+- Single-user local mode (no accounts) trusts everyone who can reach 127.0.0.1 on the machine.
+- Prompts are stored in the score log and label store in clear text on the server's disk.
+
 ## Out of scope
 - Traffic from other hosts: the script refuses non-loopback URLs; TLS, proxies and network faults are not tested.
 - Denial of service beyond the body limit and the work queue (slowloris, connection floods) is left to the

@@ -12,11 +12,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from ava_model.accounts import Account, AccountStore
 from ava_model.errors import AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
 from ava_model.reference import ModeReference
 from ava_model.rules import FailureMode, Platform
@@ -29,6 +30,7 @@ from ava_model.server.schemas import (
     ScoreResponse,
     ValidationErrorOut,
 )
+from ava_model.server import auth
 from ava_model.server.work_queue import QueueConfig, WorkQueue
 from ava_model.validation import check_prompt
 
@@ -102,7 +104,7 @@ class BodyLimit:
 
 
 def create_app(predictor: Predictor | None = None, *, model_uri: str | None = None,
-               queue: QueueConfig | None = None) -> FastAPI:
+               queue: QueueConfig | None = None, accounts: AccountStore | None = None) -> FastAPI:
     """Return the AVA FastAPI app.
 
     Parameters
@@ -114,6 +116,9 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
         Artifact folder or ``models:/`` URI, used only when ``predictor`` is None.
     queue:
         Limits of the bounded work queue in front of ``/v1/score`` (default :class:`QueueConfig`).
+    accounts:
+        The accounts file; with it, scoring and history need a token (:mod:`ava_model.server.auth`).
+        None: single-user local mode.
     """
 
     @asynccontextmanager
@@ -132,6 +137,7 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
         lifespan=lifespan,
     )
     app.state.predictor = predictor
+    app.state.accounts = accounts
     app.add_middleware(WorkQueue, config=queue or QueueConfig())
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _add_error_handlers(app)
@@ -144,12 +150,15 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
 def app_from_env() -> FastAPI:
     """Return the app of one ``ava serve --workers N`` worker process (model and limits from the environment).
 
-    ``AVA_MODEL_URI`` names the model; ``AVA_QUEUE`` holds the QueueConfig as JSON (set by ``ava serve``).
+    ``AVA_MODEL_URI`` names the model, ``AVA_QUEUE`` holds the QueueConfig as JSON and ``AVA_ACCOUNTS`` the
+    accounts file (all set by ``ava serve``).
     """
     import os
 
     limits = json.loads(os.environ.get("AVA_QUEUE", "{}"))
-    return create_app(model_uri=os.environ.get("AVA_MODEL_URI"), queue=QueueConfig(**limits))
+    accounts = os.environ.get("AVA_ACCOUNTS")
+    return create_app(model_uri=os.environ.get("AVA_MODEL_URI"), queue=QueueConfig(**limits),
+                      accounts=AccountStore(accounts) if accounts and AccountStore.exists(accounts) else None)
 
 
 def _package_version() -> str:
@@ -165,12 +174,18 @@ def _predictor(request: Request) -> Predictor:
 def _add_routes(app: FastAPI) -> None:
     @app.post("/v1/score", response_model=ScoreResponse, tags=["score"],
               responses={422: {"model": ValidationErrorOut}, 413: {"description": "Request body over 256 KB."}})
-    def score(body: ScoreRequest, request: Request) -> dict[str, Any]:
-        """Score prompts on platforms: per-mode risks, light, and (with ``explain``) what to do about them."""
+    def score(body: ScoreRequest, request: Request,
+              account: Account | None = Depends(auth.current_account)) -> dict[str, Any]:
+        """Score prompts on platforms: per-mode risks, light, and (with ``explain``) what to do about them.
+
+        With accounts, needs ``Authorization: Bearer <token>``; the scores join the token's account and
+        count against its plan's quota.
+        """
         predictor = _predictor(request)
         items = body.resolved()
         _check_items(predictor, items, body.batch)
-        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain, user=body.user) for i in items]
+        user = auth.charge(request, account, len(items), body.user)
+        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain, user=user) for i in items]
         thresholds = predictor.rules.thresholds
         return {
             "results": [r.to_dict() for r in reports],
@@ -216,18 +231,34 @@ def _add_reference_routes(app: FastAPI) -> None:
         except (UnknownMode, UnknownPlatform) as exc:
             return JSONResponse(status_code=404, content={"detail": str(exc)})
 
-    @app.get("/v1/history", tags=["history"])
-    def history_json(user: str) -> dict[str, Any]:
+    @app.get("/v1/history", tags=["history"], responses={401: {"description": "Missing or bad token."},
+                                                        403: {"description": "Another user's history."}})
+    def history_json(user: str | None = None, account: Account | None = Depends(auth.current_account)) -> dict[str, Any]:
+        """One user's scored prompts and reported failures; with accounts, only the token's own (admins: anyone's)."""
         from ava_model.history import user_history
 
-        return user_history(user).to_dict()
+        return user_history(auth.history_user(account, user)).to_dict()
 
-    @app.get("/history", include_in_schema=False)
-    def history_html(user: str) -> HTMLResponse:
+    @app.get("/history", include_in_schema=False, response_model=None)
+    def history_html(request: Request, user: str | None = None) -> Any:
         from ava_model.history import user_history
         from ava_model.server.history_page import history_page
 
-        return _html(history_page(user_history(user)))
+        try:
+            account = auth.current_account(request)
+            shown = auth.history_user(account, user)
+        except HTTPException as exc:
+            if exc.status_code == 401:
+                return auth.signin_page(str(exc.detail), 401)
+            return _html(pages.not_found_page(str(exc.detail)), exc.status_code)
+        return _html(history_page(user_history(shown)))
+
+    @app.get("/signin", include_in_schema=False)
+    def signin_form() -> HTMLResponse:
+        return auth.signin_page()
+
+    app.add_api_route("/signin", auth.signin, methods=["POST"], include_in_schema=False, response_model=None)
+    app.add_api_route("/signout", auth.signout, methods=["POST", "GET"], include_in_schema=False, response_model=None)
 
     @app.get("/modes", include_in_schema=False)
     def modes_page(request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:
