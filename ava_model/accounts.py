@@ -27,7 +27,7 @@ from ava_model.errors import AccountError
 
 TOKEN_PREFIX = "ava_"
 ROLES = ("user", "admin")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     name TEXT PRIMARY KEY,
@@ -134,7 +134,7 @@ class AccountStore:
         """Create an account and return its token (shown once; only its hash is stored)."""
         from ava_model.plans import load_plans
 
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise AccountError(f"Account name must be 1-64 letters, digits or _.@- (starting with a letter or digit), "
                                f"got {name!r}.")
         load_plans().plan(plan)  # raises naming the valid plans

@@ -152,12 +152,21 @@ def load(uri: str | os.PathLike[str] | None = None, expected_sha256: str | None 
     if uri is not None and str(uri).startswith(("models:/", "runs:/")):
         from ava_model.registry import download_model
 
+        from ava_model.artifact import normalise_sha256
+
         downloaded = download_model(str(uri))
         directory: Path | None = downloaded.directory
-        if downloaded.expected_sha256 and expected_sha256 and downloaded.expected_sha256 != expected_sha256:
-            raise ArtifactMismatch(f"{uri!r}: the registry run pins sha256 {downloaded.expected_sha256}, the caller "
+        pinned = downloaded.expected_sha256
+        if pinned and expected_sha256 and normalise_sha256(pinned) != normalise_sha256(expected_sha256):
+            raise ArtifactMismatch(f"{uri!r}: the registry run pins sha256 {pinned}, the caller "
                                    f"pins {expected_sha256}; refusing to load.")
-        expected_sha256 = expected_sha256 or downloaded.expected_sha256
+        if not pinned and not expected_sha256 and os.environ.get("AVA_ALLOW_UNPINNED_REGISTRY") != "1":
+            raise ArtifactMismatch(
+                f"{uri!r}: its training run has no 'ava.artifact_sha256' tag, so nothing outside the artifact pins "
+                "its checksum. Retrain and register it (`make train`), pass expected_sha256=..., or set "
+                "AVA_ALLOW_UNPINNED_REGISTRY=1 to load it on the allow-list check alone."
+            )
+        expected_sha256 = expected_sha256 or pinned
     else:
         directory = Path(uri) if uri is not None else None
     model, manifest = load_artifact(directory, expected_sha256=expected_sha256)

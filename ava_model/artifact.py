@@ -118,17 +118,19 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def check_manifest(manifest: dict[str, Any], directory: Path, expected_sha256: str | None = None) -> None:
+def check_manifest(manifest: dict[str, Any], directory: Path, expected_sha256: str | None = None,
+                   data: bytes | None = None) -> None:
     """Raise ArtifactMismatch if the artifact's checksum or library versions do not match.
 
     ``expected_sha256``: a checksum pinned where the artifact cannot write (a registry run tag, the
-    caller's code); the file must match it as well as the manifest.
+    caller's code); the file must match it as well as the manifest. ``data``: the file's bytes, already
+    read (the bytes checked are then the bytes loaded; nothing can swap the file in between).
     """
     path = directory / manifest.get("artifact", ARTIFACT_FILE)
-    if not path.is_file():
+    if data is None and not path.is_file():
         raise ArtifactError(f"Artifact file {path} is missing. {_RETRAIN}")
-    actual = sha256_file(path)
-    if expected_sha256 is not None and actual != expected_sha256.strip().lower():
+    actual = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(path)
+    if expected_sha256 is not None and actual != normalise_sha256(expected_sha256):
         raise ArtifactMismatch(
             f"Artifact {path} has sha256 {actual}, the pinned expected_sha256 is {expected_sha256}: "
             "refusing to load it (the file is not the one that was pinned)."
@@ -192,8 +194,16 @@ def load_artifact(directory: str | Path | None = None, expected_sha256: str | No
     if not directory.exists():
         raise ArtifactError(f"Model artifact folder {directory} does not exist. {_RETRAIN}")
     manifest = read_manifest(directory)
-    check_manifest(manifest, directory, expected_sha256)
     path = directory / manifest.get("artifact", ARTIFACT_FILE)
-    model = safe_joblib_load(path)
+    if not path.is_file():
+        raise ArtifactError(f"Artifact file {path} is missing. {_RETRAIN}")
+    data = path.read_bytes()  # read once: the bytes checked are the bytes loaded
+    check_manifest(manifest, directory, expected_sha256, data)
+    model = safe_joblib_load(data, str(path))
     check_model(model, manifest, path)
     return model, manifest
+
+
+def normalise_sha256(value: str) -> str:
+    """Return a pinned checksum in the manifest's form (lower-case hex, no white space)."""
+    return str(value).strip().lower()

@@ -184,6 +184,11 @@ def test_the_web_pages_sign_in_with_a_cookie(team_server):
     status, page, _ = _call(port, "GET", "/history")
     assert _record("history page, no cookie", status) == 401 and "Sign in" in page["text"]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/signin", body=f"token={tokens['alice']}",  # login CSRF: a form posted from another site
+                 headers={"content-type": "application/x-www-form-urlencoded", "origin": "http://evil.example"})
+    response = conn.getresponse()
+    response.read()
+    assert _record("sign-in posted from another origin", response.status) == 403 and not response.getheader("set-cookie")
     conn.request("POST", "/signin", body=f"token={tokens['alice']}",
                  headers={"content-type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
@@ -219,8 +224,9 @@ def test_accounts_store_rules(tmp_path):
         store.add("alice")
     with pytest.raises(AccountError, match="valid plans: free, "):
         store.add("zed", plan="gold")
-    with pytest.raises(AccountError, match="Account name"):
-        store.add("bad name; drop table")
+    for bad in ("bad name; drop table", "alice\n", "", "x" * 65):
+        with pytest.raises(AccountError, match="Account name"):
+            store.add(bad)
     with pytest.raises(AccountError, match="No account 'nobody'; accounts: alice"):
         store.revoke("nobody")
     assert [a.name for a in store.list()] == ["alice"] and "token" not in json.dumps(store.list()[0].to_dict())

@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import shutil
+import sys
 
 import joblib
 import pytest
@@ -152,3 +153,43 @@ def test_a_pinned_sha256_must_match(tmp_path, small_training):
     _rewrite(folder, _joblib_bytes(small_training.model.metadata))
     with pytest.raises(ArtifactMismatch, match="pinned expected_sha256 is " + sha):
         load_artifact(folder, expected_sha256=sha)
+
+
+class _ForgedDtype:
+    """A numpy dtype whose pickled state claims an object field inside plain bytes (reads memory as pointers)."""
+
+    def __reduce__(self):
+        import numpy as np
+
+        return (np.dtype, ("V8", False, True), (3, "|", None, ("a",), {"a": (np.dtype("O"), 0)}, 8, 1, 0))
+
+
+def test_a_forged_dtype_made_only_of_allowed_globals_is_refused(tmp_path):
+    path = tmp_path / "dtype.joblib"
+    path.write_bytes(_joblib_bytes({"heads": _ForgedDtype()}))
+    refused = untrusted_globals(path)
+    assert refused and "forged state" in refused[0]
+    with pytest.raises(UnsafeArtifact, match="forged state"):
+        from ava_model.safe_load import safe_joblib_load
+
+        safe_joblib_load(path)
+
+
+def test_a_refused_file_cannot_rewrite_an_allowed_class():
+    from ava_model.model import AvaModel
+
+    original = AvaModel.risk_and_exercise
+    # GLOBAL AvaModel; BUILD (None, {'risk_and_exercise': set}) would setattr on the class itself.
+    payload = (b"\x80\x02cava_model.model\nAvaModel\nN}X\x11\x00\x00\x00risk_and_exercisecbuiltins\nset\ns\x86b"
+               b"cposix\nsystem\n.")
+    refused = untrusted_globals(payload)
+    assert any(r.startswith("BUILD on AvaModel") for r in refused)
+    assert AvaModel.risk_and_exercise is original
+
+
+def test_the_checker_does_not_import_modules_a_file_names():
+    before = {m: m in sys.modules for m in ("sklearn.conftest", "sklearn.datasets")}
+    payload = b"\x80\x02csklearn.conftest\nNope\n)Rcsklearn.datasets._base\nload_iris\n)R\x86."
+    refused = untrusted_globals(payload)
+    assert "sklearn.conftest.Nope" in refused and "sklearn.datasets._base.load_iris" in refused
+    assert {m: m in sys.modules for m in before} == before

@@ -69,6 +69,11 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     MlflowClient().set_tag(result.run_id, SHA_TAG, "0" * 64)
     with pytest.raises(ArtifactMismatch, match="pinned expected_sha256"):
         load("models:/ava@champion")
+    MlflowClient().delete_tag(result.run_id, SHA_TAG)  # an unpinned registry model fails closed...
+    with pytest.raises(ArtifactMismatch, match="no 'ava.artifact_sha256' tag"):
+        load("models:/ava@champion")
+    monkeypatch.setenv("AVA_ALLOW_UNPINNED_REGISTRY", "1")  # ...unless the caller opts in
+    assert load("models:/ava@champion").model.modes == result.model.modes
 
 
 def test_unreachable_registry_fails_fast_naming_the_uri(monkeypatch):

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ava_model.accounts import Account, AccountStore
-from ava_model.errors import AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
+from ava_model.errors import AccountError, AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
 from ava_model.reference import ModeReference
 from ava_model.rules import FailureMode, Platform
 from ava_model.server.schemas import (
@@ -157,8 +157,12 @@ def app_from_env() -> FastAPI:
 
     limits = json.loads(os.environ.get("AVA_QUEUE", "{}"))
     accounts = os.environ.get("AVA_ACCOUNTS")
+    if accounts and not AccountStore.exists(accounts):  # never fall back to no-auth in a worker of a team server
+        from ava_model.errors import AccountError
+
+        raise AccountError(f"AVA_ACCOUNTS={accounts} has no accounts; refusing to start a worker without them.")
     return create_app(model_uri=os.environ.get("AVA_MODEL_URI"), queue=QueueConfig(**limits),
-                      accounts=AccountStore(accounts) if accounts and AccountStore.exists(accounts) else None)
+                      accounts=AccountStore(accounts) if accounts else None)
 
 
 def _package_version() -> str:
@@ -327,6 +331,16 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": exc.errors})
+
+    @app.exception_handler(AccountError)
+    async def account_error(request: Request, exc: AccountError) -> JSONResponse:
+        # The accounts file is unreadable or locked, or an account's plan was removed: not the caller's fault,
+        # and the message (a server path) stays in the server's log.
+        import logging
+
+        logging.getLogger("ava.server").error("accounts: %s", exc)
+        return JSONResponse(status_code=503, content={"detail": "Accounts are unavailable right now; try again later."},
+                            headers={"Retry-After": "5"})
 
     @app.exception_handler(AvaError)
     async def ava_error(request: Request, exc: AvaError) -> JSONResponse:

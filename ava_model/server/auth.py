@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -55,10 +55,15 @@ def current_account(request: Request) -> Account | None:
 
 
 def plan_of(account: Account) -> Plan:
-    """Return the account's plan."""
+    """Return the account's plan (403 if plans.yaml no longer has it)."""
+    from ava_model.errors import AccountError
     from ava_model.plans import load_plans
 
-    return load_plans().plan(account.plan)
+    try:
+        return load_plans().plan(account.plan)
+    except AccountError:
+        raise HTTPException(403, f"Account {account.name!r} is on plan {account.plan!r}, which this server no longer "
+                                 "offers; ask an administrator to move it to another plan.") from None
 
 
 def charge(request: Request, account: Account | None, n: int, body_user: str | None) -> str | None:
@@ -118,14 +123,17 @@ async def signin(request: Request) -> HTMLResponse | RedirectResponse:
     store = accounts_of(request)
     if store is None:
         return RedirectResponse("/", status_code=303)
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        return signin_page("Sign in from this server's own page.", 403)  # login CSRF from another site
     raw = (await request.body()).decode("utf-8", "replace")
     token = (parse_qs(raw).get("token") or [""])[0].strip()
     account = store.authenticate(token)
     if account is None:
         return signin_page("That token is unknown or was revoked.", 401)
     response = RedirectResponse("/history", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        max_age=30 * 24 * 3600, path="/")
+    https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=https, max_age=30 * 24 * 3600, path="/")
     return response
 
 
