@@ -179,6 +179,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _require(entry: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(entry, dict):
+        raise RulesError(f"{where} must be a mapping of fields, got {type(entry).__name__} {str(entry)[:60]!r}.")
     if key not in entry:
         raise RulesError(f"{where}: missing field {key!r}.")
     value = entry[key]
@@ -289,14 +291,21 @@ def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], path: Path)
     strength = _require(priors, "prior_strength", (int, float), path.name)
     if strength <= 0:
         raise RulesError(f"{path.name}: prior_strength must be positive, got {strength}.")
-    for ev in priors.get("published_evidence", []):
+    evidence = priors.get("published_evidence") or []
+    if not isinstance(evidence, list) or not all(isinstance(ev, dict) for ev in evidence):
+        raise RulesError(f"{path.name}: published_evidence must be a list of mappings.")
+    for ev in evidence:
         if ev.get("mode") not in mode_ids:
             raise RulesError(f"{path.name} published_evidence: unknown mode {ev.get('mode')!r}.")
 
 
 def _check_mappings(mappings: dict[str, Any], mode_ids: tuple[str, ...], path: Path) -> None:
     for source, dims in _require(mappings, "sources", dict, path.name).items():
+        if not isinstance(dims, dict):
+            raise RulesError(f"{path.name} {source}: must map the source's dimensions to modes, got {dims!r:.60}.")
         for dim, modes in dims.items():
+            if modes is not None and not isinstance(modes, list):
+                raise RulesError(f"{path.name} {source}.{dim}: must be a list of modes, got {modes!r:.60}.")
             bad = [m for m in modes or [] if m not in mode_ids]
             if bad:
                 raise RulesError(
