@@ -39,6 +39,14 @@ PLATFORMS = ("sora-2", "veo-3", "kling", "runway-gen-4", "pika")
 REPO = Path(__file__).resolve().parents[1]
 
 
+_TAKES = ("at dawn", "at noon", "at dusk", "at night", "in the rain", "in the snow", "in fog", "in summer", "in winter")
+
+
+def unique_prompt(i: int) -> str:
+    """Return the i-th request's prompt: every request is a new text, so no embedding cache flatters the figures."""
+    return f"{PROMPTS[i % len(PROMPTS)]}, {_TAKES[(i // len(PROMPTS)) % len(_TAKES)]}, take {i}"
+
+
 @dataclass
 class LoadResult:
     """One closed-loop run: clients, duration, latencies of every answered request and statuses."""
@@ -117,7 +125,7 @@ def run_load(url: str, clients: int, seconds: float, max_requests: int, server_p
                 if sent[0] >= max_requests:
                     break
                 sent[0] += 1
-            body = json.dumps({"prompt": PROMPTS[i % len(PROMPTS)], "platform": PLATFORMS[i % len(PLATFORMS)],
+            body = json.dumps({"prompt": unique_prompt(i), "platform": PLATFORMS[i % len(PLATFORMS)],
                                "explain": True}).encode()
             i += clients
             started = time.perf_counter()
@@ -197,7 +205,7 @@ def in_process_rate(n: int = 40) -> dict[str, float]:
     times = []
     for i in range(n):
         started = time.perf_counter()
-        predictor.predict(PROMPTS[i % len(PROMPTS)], PLATFORMS[i % len(PLATFORMS)])
+        predictor.predict(unique_prompt(10_000_000 + i), PLATFORMS[i % len(PLATFORMS)])
         times.append((time.perf_counter() - started) * 1000)
     p50 = statistics.median(times)
     return {"p50_ms": round(p50, 1), "reports_per_s": round(1000 / statistics.mean(times), 1)}
@@ -305,7 +313,8 @@ def write_report(base: dict[str, float], rows: list[dict], tried: list[dict], fa
 Written by `python -m evaluation.load_test --write` on {time.strftime('%Y-%m-%d')}, {platform.machine()},
 {os.cpu_count()} cores, Python {platform.python_version()}. Server: `{('ava serve ' + args.serve_args).strip()}` on 127.0.0.1
 (one worker, `--max-concurrent 1 --max-waiting 16 --wait-timeout 2` unless given).
-Each load run: closed-loop clients posting full-report `/v1/score` requests (one prompt, `explain: true`) for
+Each load run: closed-loop clients posting full-report `/v1/score` requests (one prompt, `explain: true`; every
+request a new text, so no embedding cache helps) for
 {args.seconds:.0f} s or {args.max_requests} requests. Latency percentiles are over answered (200) requests.
 
 ## In process
