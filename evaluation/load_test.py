@@ -357,6 +357,13 @@ Not protected:
 - A user who can write the accounts file, the rules folder or the Python environment controls the server.
 - Single-user local mode (no accounts) trusts everyone who can reach 127.0.0.1 on the machine.
 - Prompts are stored in the score log and label store in clear text on the server's disk.
+- A hostile artifact can still exhaust memory (a huge array shape, a zlib bomb) while it is checked; it cannot
+  run code. Load only artifacts you trained or pinned.
+- The work queue admits a request before its token is checked, so a flood of unauthenticated requests can
+  take scoring slots (each answered 401 at once); rate-limit anonymous traffic at the proxy.
+- The sign-in cookie holds the API token itself (HttpOnly, SameSite=Strict): signing out clears the cookie but
+  does not revoke the token (`ava users rotate NAME` does). A quota is charged before scoring and not refunded
+  if scoring then fails.
 
 ## Out of scope
 - Traffic from other hosts: the script refuses non-loopback URLs; TLS, proxies and network faults are not tested.
