@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,9 +60,9 @@ def parse_plans(data: dict, where: str = "plans.yaml") -> Plans:
         history = entry.get("history", False)
         if not isinstance(history, bool):
             raise RulesError(f"{at}: history must be true or false, got {history!r}.")
-        batch = _limit(entry, "max_batch", at)
+        batch = _limit(entry, "max_batch", at)  # null: only the request body limit applies
         plans[str(name)] = Plan(str(name), str(entry.get("description", "")), _limit(entry, "per_minute", at),
-                                _limit(entry, "per_day", at), history, batch or 1)
+                                _limit(entry, "per_day", at), history, batch if batch is not None else sys.maxsize)
     default = data.get("default_plan")
     if default not in plans:
         raise RulesError(f"{where}: default_plan must be one of {', '.join(plans)}, got {default!r}.")

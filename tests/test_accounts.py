@@ -254,3 +254,18 @@ def test_serve_refuses_a_public_address_without_accounts(tmp_path, capsys):
     assert main(["serve", "--host", "0.0.0.0", "--accounts", str(tmp_path / "none.db")]) == 2
     assert "Refusing to serve on 0.0.0.0 without accounts" in capsys.readouterr().err
     assert not Path(tmp_path / "none.db").exists()
+
+
+def test_plans_file_errors_name_the_plan_and_field():
+    from ava_model.errors import RulesError
+    from ava_model.plans import parse_plans
+
+    good = {"version": 1, "default_plan": "free", "plans": {"free": {"per_minute": 3, "history": False}}}
+    assert parse_plans(good).plan("free").max_batch > 1_000  # null max_batch: no plan limit
+    for edit, message in [({"per_minute": 0}, "plan 'free': per_minute must be a positive whole number"),
+                          ({"per_day": "lots"}, "per_day must be"), ({"history": "yes"}, "history must be true or false")]:
+        bad = {**good, "plans": {"free": {**good["plans"]["free"], **edit}}}
+        with pytest.raises(RulesError, match=message):
+            parse_plans(bad)
+    with pytest.raises(RulesError, match="default_plan must be one of free"):
+        parse_plans({**good, "default_plan": "gold"})
