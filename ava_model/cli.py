@@ -82,7 +82,8 @@ def _explain(args: argparse.Namespace) -> int:
     from ava_model.api import load
     from ava_model.reference import mode_reference
 
-    page = mode_reference(load(args.model), args.mode, args.platform)
+    predictor = load(args.model)
+    page = mode_reference(predictor, args.mode, args.platform or predictor.rules.thresholds.default_platform)
     print(json.dumps(page.to_dict(), indent=2) if args.json else page.render())
     return 0
 
@@ -288,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     hi.set_defaults(func=_history)
     ex = sub.add_parser("explain", help="the reference page of a failure mode on a platform")
     ex.add_argument("mode", help="failure mode id, e.g. lip_sync")
-    ex.add_argument("--platform", default="sora-2", help="platform id or alias (default sora-2)")
+    ex.add_argument("--platform", default=None,
+                    help="platform id or alias (default: default_platform in data/rules/thresholds.yaml)")
     ex.add_argument("--json", action="store_true", help="print the page as JSON")
     ex.add_argument("--model", default=None, help="artifact folder or models:/ URI")
     ex.set_defaults(func=_explain)

@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _SHOWN_FROM = 0.05  # terminal summary lists modes from this risk up
+def _tie_tolerance() -> float:
+    from ava_model.rules import load_rules
+
+    return load_rules().thresholds.tie_tolerance
+
+
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
@@ -159,7 +165,7 @@ class RiskReport:
                 lines += [f"    changes: {'; '.join(r.changes)}"] if r.changes else []
             else:
                 lines.append(f"  rewrite: {r.message}")
-        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - 0.005][:alternatives]
+        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - _tie_tolerance()][:alternatives]
         if self.alternatives:
             lines.append("  safer platforms: " + ("; ".join(a.reason for a in safer) or "none scores lower for this prompt"))
         if escalate and self.escalation is not None:
@@ -197,7 +203,7 @@ class RiskReport:
             body = (f"<b>Safer rewrite</b> ({html.escape(r.message)})<br><code>{html.escape(r.prompt or '')}</code>"
                     if r.helped else f"<b>Rewrite</b>: {html.escape(r.message)}")
             parts.append(f"<p>{body}</p>")
-        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - 0.005][:3]
+        safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - _tie_tolerance()][:3]
         if safer:
             parts.append("<p><b>Safer platforms</b>: " + "; ".join(html.escape(a.reason) for a in safer) + "</p>")
         if self.escalation is not None:

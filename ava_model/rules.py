@@ -85,6 +85,8 @@ class Thresholds:
     yellow: float
     red: float
     max_prompt_chars: int
+    default_platform: str = "sora-2"
+    tie_tolerance: float = 0.005
 
     def light(self, max_risk: float) -> str:
         """Return 'green', 'yellow' or 'red' for the highest per-mode risk."""
@@ -319,7 +321,12 @@ def _parse_thresholds(data: dict[str, Any], path: Path) -> Thresholds:
     if not 0 < yellow < red <= 1:
         raise RulesError(f"{path.name}: need 0 < yellow < red <= 1, got yellow={yellow}, red={red}.")
     max_chars = _require(data, "max_prompt_chars", int, path.name)
-    return Thresholds(yellow=yellow, red=red, max_prompt_chars=max_chars)
+    default_platform = _require(data, "default_platform", str, path.name)
+    tie = float(_require(data, "tie_tolerance", (int, float), path.name))
+    if not 0 <= tie < yellow:
+        raise RulesError(f"{path.name}: tie_tolerance must be in [0, yellow), got {tie}.")
+    return Thresholds(yellow=yellow, red=red, max_prompt_chars=max_chars, default_platform=default_platform,
+                      tie_tolerance=tie)
 
 
 def read_rules_file(name: str, directory: str | Path | None = None) -> dict[str, Any]:
@@ -347,7 +354,7 @@ def _load_rules_cached(directory: str) -> Rules:
     mode_ids = tuple(m.id for m in modes)
     _check_priors(raw["platform_priors"], mode_ids, files["platform_priors"])
     _check_mappings(raw["benchmark_mappings"], mode_ids, files["benchmark_mappings"])
-    return Rules(
+    rules = Rules(
         modes=modes,
         platforms=_parse_platforms(raw["platforms"], files["platforms"]),
         thresholds=_parse_thresholds(raw["thresholds"], files["thresholds"]),
@@ -355,3 +362,7 @@ def _load_rules_cached(directory: str) -> Rules:
         benchmark_mappings=raw["benchmark_mappings"],
         versions={name: data["version"] for name, data in raw.items()},
     )
+    if rules.thresholds.default_platform not in rules.platform_ids:
+        raise RulesError(f"{files['thresholds'].name}: default_platform {rules.thresholds.default_platform!r} is not a "
+                         f"platform id; valid: {', '.join(rules.platform_ids)}.")
+    return rules

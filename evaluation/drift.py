@@ -28,7 +28,6 @@ from ava_model.errors import DriftInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_PLATFORM = "sora-2"
 LIGHTS = ("green", "yellow", "red")
 PSI_EPSILON = 1e-4
 """Share given to an empty bin so PSI stays finite (a bin empty in one window adds ~share x 9)."""
@@ -350,8 +349,11 @@ def load_window(source: Any, name: str = "window") -> pd.DataFrame:
     bad = [i + 1 for i, p in enumerate(frame["prompt"]) if not isinstance(p, str) or not p.strip()]
     if bad:
         raise DriftInputError(f"{name}: prompts must be non-empty strings; rows {bad[:10]} are not.")
-    platform = frame["platform"] if "platform" in frame.columns else pd.Series(DEFAULT_PLATFORM, index=frame.index)
-    return frame.assign(platform=platform.fillna(DEFAULT_PLATFORM))
+    from ava_model.rules import load_rules
+
+    default = load_rules().thresholds.default_platform
+    platform = frame["platform"] if "platform" in frame.columns else pd.Series(default, index=frame.index)
+    return frame.assign(platform=platform.fillna(default))
 
 
 def _json_line(line: str, number: int, path: Path, name: str) -> dict[str, Any]:

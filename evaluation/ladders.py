@@ -33,8 +33,12 @@ class LadderReport:
         }
 
 
-def score_ladders(predictor, table: pd.DataFrame, platform: str = "sora-2") -> LadderReport:
-    """Return the LadderReport of a predictor on a ladder table (:func:`training.importers.read_ladders`)."""
+def score_ladders(predictor, table: pd.DataFrame, platform: str | None = None) -> LadderReport:
+    """Return the LadderReport of a predictor on a ladder table (:func:`training.importers.read_ladders`).
+
+    ``platform``: default ``default_platform`` of data/rules/thresholds.yaml.
+    """
+    platform = platform or predictor.rules.thresholds.default_platform
     table = table.sort_values(["mode", "ladder", "step"]).reset_index(drop=True)
     risks = predictor.predict_proba(table["prompt"].tolist(), platform)
     table = table.assign(risk=[float(risks.at[i, m]) for i, m in enumerate(table["mode"])])
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("eval", "train"), default="eval")
-    parser.add_argument("--platform", default="sora-2")
+    parser.add_argument("--platform", default=None, help="default: default_platform in data/rules/thresholds.yaml")
     parser.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: the shipped model)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)

@@ -100,3 +100,28 @@ def test_thresholds_must_be_ordered(tmp_path):
     _edit(folder / "thresholds.yaml", lambda d: d.update(yellow=0.8, red=0.4))
     with pytest.raises(RulesError, match="yellow"):
         load_rules(folder)
+
+
+def test_default_platform_and_tie_tolerance_are_rules(tmp_path, rules):
+    assert rules.thresholds.default_platform in rules.platform_ids and 0 <= rules.thresholds.tie_tolerance < 0.1
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "thresholds.yaml", lambda d: d.update(default_platform="dall-e"))
+    with pytest.raises(RulesError, match="default_platform 'dall-e' is not a platform id"):
+        load_rules(folder)
+    folder = _copy_rules(tmp_path / "b")
+    _edit(folder / "thresholds.yaml", lambda d: d.update(tie_tolerance=0.9))
+    with pytest.raises(RulesError, match="tie_tolerance"):
+        load_rules(folder)
+
+
+def test_quality_gate_is_read_through_the_rules_loader(tmp_path):
+    from training.tracking import load_gate
+
+    assert load_gate()["min_mean_roc_auc"] > 0.5
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "quality_gate.yaml", lambda d: d.pop("max_mean_ece"))
+    with pytest.raises(RulesError, match="field 'max_mean_ece' must be a number"):
+        load_gate(folder / "quality_gate.yaml")
+    (folder / "quality_gate.yaml").write_text("[1, 2")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        load_gate(folder / "quality_gate.yaml")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ava_model.registry import tracking_uri
-from training.paths import REPO_ROOT
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
@@ -19,12 +18,19 @@ if TYPE_CHECKING:
 EXPERIMENT = "ava"
 
 
-def load_gate(path: Path | None = None) -> dict[str, Any]:
-    """Return the quality-gate rules (data/rules/quality_gate.yaml)."""
-    import yaml
+_GATE_FIELDS = ("min_mean_roc_auc", "max_mean_ece", "max_mode_brier_over_base_rate")
 
-    path = path or REPO_ROOT / "data" / "rules" / "quality_gate.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+def load_gate(path: Path | None = None) -> dict[str, Any]:
+    """Return the quality-gate rules (``quality_gate.yaml`` in the rules folder, through the rules loader)."""
+    from ava_model.errors import RulesError
+    from ava_model.rules import read_rules_file
+
+    gate = read_rules_file("quality_gate") if path is None else read_rules_file(Path(path).stem, Path(path).parent)
+    for key in _GATE_FIELDS:
+        if isinstance(gate.get(key), bool) or not isinstance(gate.get(key), (int, float)):
+            raise RulesError(f"quality_gate.yaml: field {key!r} must be a number, got {gate.get(key)!r}.")
+    return gate
 
 
 def gate_verdict(result: TrainResult, gate: dict[str, Any]) -> tuple[bool, list[str]]:

@@ -218,9 +218,6 @@ def _add_routes(app: FastAPI) -> None:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
 
-DEFAULT_PLATFORM = "sora-2"
-
-
 def _add_reference_routes(app: FastAPI) -> None:
     """The failure reference: one page per mode and platform, as JSON and as server-rendered HTML."""
     from ava_model.reference import mode_reference
@@ -228,10 +225,12 @@ def _add_reference_routes(app: FastAPI) -> None:
 
     @app.get("/v1/modes/{mode}", response_model=ModeReference, tags=["reference"],
              responses={404: {"model": NotFoundOut, "description": "Unknown mode or platform; lists the valid ids."}})
-    def mode_page_json(mode: str, request: Request, platform: str = DEFAULT_PLATFORM) -> Any:
+    def mode_page_json(mode: str, request: Request, platform: str | None = None) -> Any:
         """The reference page of a failure mode on a platform: symptoms, prevention, escalation, safer platforms."""
+        predictor = _predictor(request)
+        platform = platform or predictor.rules.thresholds.default_platform
         try:
-            return mode_reference(_predictor(request), mode, platform).to_dict()
+            return mode_reference(predictor, mode, platform).to_dict()
         except (UnknownMode, UnknownPlatform) as exc:
             return JSONResponse(status_code=404, content={"detail": str(exc)})
 
@@ -265,8 +264,9 @@ def _add_reference_routes(app: FastAPI) -> None:
     app.add_api_route("/signout", auth.signout, methods=["POST", "GET"], include_in_schema=False, response_model=None)
 
     @app.get("/modes", include_in_schema=False)
-    def modes_page(request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:
+    def modes_page(request: Request, platform: str | None = None) -> HTMLResponse:
         predictor = _predictor(request)
+        platform = platform or predictor.rules.thresholds.default_platform
         try:
             refs = [mode_reference(predictor, m, platform) for m in predictor.rules.mode_ids]
         except UnknownPlatform as exc:
@@ -274,8 +274,9 @@ def _add_reference_routes(app: FastAPI) -> None:
         return _html(pages.modes_index(refs, predictor.rules, platform))
 
     @app.get("/modes/{mode}", include_in_schema=False)
-    def mode_page(mode: str, request: Request, platform: str = DEFAULT_PLATFORM) -> HTMLResponse:
+    def mode_page(mode: str, request: Request, platform: str | None = None) -> HTMLResponse:
         predictor = _predictor(request)
+        platform = platform or predictor.rules.thresholds.default_platform
         try:
             ref = mode_reference(predictor, mode, platform)
         except (UnknownMode, UnknownPlatform) as exc:

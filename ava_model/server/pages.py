@@ -274,7 +274,7 @@ def _safer_section(ref: ModeReference, rules: Rules) -> str:
     here = ref.this_platform.risk_if_exercised
     if not ref.safer_tools:
         ties = [r for r in ref.across_platforms
-                if r.suitable and r.platform != ref.platform and abs(r.risk_if_exercised - here) < 0.005]
+                if r.suitable and r.platform != ref.platform and abs(r.risk_if_exercised - here) < rules.thresholds.tie_tolerance]
         same = ("" if not ties else " Same risk on " + ", ".join(
             f'<a href="{_e(_mode_href(ref.mode, r.platform))}">{_e(r.name)}</a>' for r in ties) + ".")
         body = (f'<p class="muted">{_e(_NO_SAFER)} than {_e(ref.platform_name)} '
