@@ -154,16 +154,14 @@ def alternatives_for(model: AvaModel, rules: Rules, features: np.ndarray, exerci
     here = ids.index(platform_id)
     focus = int(np.argmax(risks[here]))
     focus_mode = model.modes[focus]
-    needs = [m for j, m in enumerate(model.modes) if rules.mode(m).needs_audio and exercise[j] >= 0.5]
+    needs = [m for j, m in enumerate(model.modes) if exercise[j] >= 0.5]  # the modes this prompt exercises
     current_name = rules.platform(platform_id).name
     items = []
     for i, pid in enumerate(ids):
         platform = rules.platform(pid)
         row = _risk_dict(model.modes, risks[i])
         top = max(row, key=row.__getitem__)
-        flag = None
-        if needs and not platform.audio:
-            flag = f"no native audio generation: cannot produce the speech this prompt asks for ({', '.join(needs)})"
+        flag = rules.cannot_generate(pid, needs)
         reason = f"{platform.name}: {focus_mode} {risks[i, focus]:.2f} vs {risks[here, focus]:.2f} on {current_name}"
         items.append(Alternative(pid, platform.name, row[top], rules.thresholds.light(row[top]), top, row, reason,
                                  flag is not None, flag))

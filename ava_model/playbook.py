@@ -14,7 +14,7 @@ from typing import Any
 
 from ava_model.errors import RulesError
 from ava_model.rewrite_ops import OPERATIONS
-from ava_model.rules import Rules, _read_yaml, _require, _str_list, load_rules, rules_dir
+from ava_model.rules import Rules, read_yaml, require_field, str_list, load_rules, rules_dir
 
 STRENGTHS = ("HIGH", "MEDIUM", "LOW")
 TICKET_FIELDS = (
@@ -69,7 +69,7 @@ class Playbook:
 
 
 def _parse_strategies(data: dict[str, Any], path: Path, rules: Rules) -> dict[str, tuple[Strategy, ...]]:
-    table = _require(data, "strategies", dict, path.name)
+    table = require_field(data, "strategies", dict, path.name)
     missing = [m for m in rules.mode_ids if m not in table]
     if missing:
         raise RulesError(f"{path.name}: no strategies for modes {', '.join(missing)}.")
@@ -79,14 +79,14 @@ def _parse_strategies(data: dict[str, Any], path: Path, rules: Rules) -> dict[st
         items = []
         for i, entry in enumerate(entries or []):
             where = f"{path.name} {mode} strategy #{i + 1}"
-            sid = _require(entry, "id", str, where)
+            sid = require_field(entry, "id", str, where)
             where = f"{path.name} {mode}.{sid}"
-            ops = _require(entry, "ops", list, where)
+            ops = require_field(entry, "ops", list, where)
             for op in ops:
                 name = op.get("op") if isinstance(op, dict) else None
                 if name not in OPERATIONS:
                     raise RulesError(f"{where}: unknown operation {name!r}; valid: {', '.join(OPERATIONS)}.")
-            items.append(Strategy(mode, sid, _require(entry, "description", str, where), tuple(ops)))
+            items.append(Strategy(mode, sid, require_field(entry, "description", str, where), tuple(ops)))
         if not items:
             raise RulesError(f"{path.name}: mode {mode!r} has an empty strategy list.")
         ids = [s.id for s in items]
@@ -97,14 +97,14 @@ def _parse_strategies(data: dict[str, Any], path: Path, rules: Rules) -> dict[st
 
 
 def _strength(entry: dict[str, Any], where: str) -> str:
-    value = _require(entry, "documentation_strength", str, where)
+    value = require_field(entry, "documentation_strength", str, where)
     if value not in STRENGTHS:
         raise RulesError(f"{where}: documentation_strength {value!r} is not one of {', '.join(STRENGTHS)}.")
     return value
 
 
 def _parse_escalation(data: dict[str, Any], path: Path, rules: Rules) -> dict[str, EscalationRule]:
-    modes = _require(data, "modes", dict, path.name)
+    modes = require_field(data, "modes", dict, path.name)
     missing = [m for m in rules.mode_ids if m not in modes]
     if missing:
         raise RulesError(f"{path.name}: no escalation entry for modes {', '.join(missing)}.")
@@ -112,13 +112,13 @@ def _parse_escalation(data: dict[str, Any], path: Path, rules: Rules) -> dict[st
     for mode, entry in modes.items():
         rules.mode(mode)
         where = f"{path.name} mode {mode!r}"
-        template = _require(entry, "ticket_template", str, where)
+        template = require_field(entry, "ticket_template", str, where)
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         unknown = sorted(fields - set(TICKET_FIELDS))
         if unknown:
             raise RulesError(f"{where}: ticket_template uses unknown fields {unknown}; valid: {', '.join(TICKET_FIELDS)}.")
         parsed[mode] = EscalationRule(
-            _strength(entry, where), _require(entry, "strength_reason", str, where), _str_list(entry, "evidence", where), template
+            _strength(entry, where), require_field(entry, "strength_reason", str, where), str_list(entry, "evidence", where), template
         )
     return parsed
 
@@ -133,11 +133,11 @@ def _load_cached(directory: str) -> Playbook:
     root = Path(directory)
     rules = load_rules(root)
     rewrite_path, escalation_path = root / "rewrite_strategies.yaml", root / "escalation.yaml"
-    rewrite, escalation = _read_yaml(rewrite_path), _read_yaml(escalation_path)
-    threshold = float(_require(rewrite, "similarity_threshold", (int, float), rewrite_path.name))
+    rewrite, escalation = read_yaml(rewrite_path), read_yaml(escalation_path)
+    threshold = float(require_field(rewrite, "similarity_threshold", (int, float), rewrite_path.name))
     if not 0 < threshold < 1:
         raise RulesError(f"{rewrite_path.name}: similarity_threshold must be in (0, 1), got {threshold}.")
-    levels = _require(escalation, "strength_levels", dict, escalation_path.name)
+    levels = require_field(escalation, "strength_levels", dict, escalation_path.name)
     if set(levels) != set(STRENGTHS):
         raise RulesError(f"{escalation_path.name}: strength_levels must define exactly {', '.join(STRENGTHS)}.")
     overrides = escalation.get("platform_overrides") or {}
@@ -149,7 +149,7 @@ def _load_cached(directory: str) -> Playbook:
     return Playbook(
         similarity_threshold=threshold,
         strategies=_parse_strategies(rewrite, rewrite_path, rules),
-        caveat=_require(escalation, "caveat", str, escalation_path.name),
+        caveat=require_field(escalation, "caveat", str, escalation_path.name),
         strength_levels=dict(levels),
         escalation=_parse_escalation(escalation, escalation_path, rules),
         overrides=overrides,

@@ -181,8 +181,8 @@ def mode_reference(predictor: Predictor, mode: str, platform: str) -> ModeRefere
     rows = []
     for p in rules.platforms:
         factor = model.factors[p.id][failure.id]
-        suitable = not (failure.needs_audio and not p.audio)
-        note = None if suitable else "no native audio: cannot generate the speech this mode is about"
+        note = rules.cannot_generate(p.id, [failure.id])
+        suitable = note is None
         rows.append(PlatformRisk(p.id, p.name, round(factor.rate, 4),
                                  None if factor.observed_rate is None else round(factor.observed_rate, 4),
                                  factor.sources, suitable, note))

@@ -121,6 +121,17 @@ class Rules:
         """Return one string naming every rule file's version."""
         return ",".join(f"{k}:{v}" for k, v in sorted(self.versions.items()))
 
+    def cannot_generate(self, platform_id: str, mode_ids: list[str] | tuple[str, ...]) -> str | None:
+        """Return why a platform cannot serve these modes at all (speech without native audio), or None.
+
+        The one suitability rule, shared by the alternatives of a report and the reference pages.
+        """
+        platform = self.platform(platform_id)
+        needs = [m for m in mode_ids if self.mode(m).needs_audio]
+        if needs and not platform.audio:
+            return f"no native audio generation: cannot produce the speech {', '.join(needs)} needs"
+        return None
+
     def mode(self, mode_id: str) -> FailureMode:
         """Return the failure mode with this id, or raise UnknownMode naming the valid ids."""
         for m in self.modes:
@@ -164,7 +175,7 @@ def normalise_name(name: str) -> str:
 # --- loading and validation -------------------------------------------------
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     if not path.is_file():
@@ -180,7 +191,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _require(entry: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def require_field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(entry, dict):
         raise RulesError(f"{where} must be a mapping of fields, got {type(entry).__name__} {str(entry)[:60]!r}.")
     if key not in entry:
@@ -194,8 +205,8 @@ def _require(entry: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
     return value
 
 
-def _str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    items = _require(entry, key, list, where)
+def str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    items = require_field(entry, key, list, where)
     if not items or not all(isinstance(s, str) and s.strip() for s in items):
         raise RulesError(f"{where}: field {key!r} must be a non-empty list of strings.")
     return tuple(items)
@@ -203,22 +214,22 @@ def _str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 def _parse_modes(data: dict[str, Any], path: Path) -> tuple[FailureMode, ...]:
     modes = []
-    for i, entry in enumerate(_require(data, "modes", list, str(path))):
+    for i, entry in enumerate(require_field(data, "modes", list, str(path))):
         where = f"{path.name} mode #{i + 1}"
-        mode_id = _require(entry, "id", str, where)
+        mode_id = require_field(entry, "id", str, where)
         where = f"{path.name} mode {mode_id!r}"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", mode_id):
             raise RulesError(f"{where}: id must be snake_case.")
         modes.append(
             FailureMode(
                 id=mode_id,
-                name=_require(entry, "name", str, where),
-                short_name=_require(entry, "short_name", str, where),
-                technical_term=_require(entry, "technical_term", str, where),
-                symptoms=_str_list(entry, "symptoms", where),
-                risk_factors=_str_list(entry, "risk_factors", where),
-                prevention=_str_list(entry, "prevention", where),
-                evidence=_str_list(entry, "evidence", where),
+                name=require_field(entry, "name", str, where),
+                short_name=require_field(entry, "short_name", str, where),
+                technical_term=require_field(entry, "technical_term", str, where),
+                symptoms=str_list(entry, "symptoms", where),
+                risk_factors=str_list(entry, "risk_factors", where),
+                prevention=str_list(entry, "prevention", where),
+                evidence=str_list(entry, "evidence", where),
                 needs_audio=bool(entry.get("needs_audio", False)),
             )
         )
@@ -228,33 +239,33 @@ def _parse_modes(data: dict[str, Any], path: Path) -> tuple[FailureMode, ...]:
 
 def _parse_platforms(data: dict[str, Any], path: Path) -> tuple[Platform, ...]:
     platforms = []
-    for i, entry in enumerate(_require(data, "platforms", list, str(path))):
+    for i, entry in enumerate(require_field(data, "platforms", list, str(path))):
         where = f"{path.name} platform #{i + 1}"
-        pid = _require(entry, "id", str, where)
+        pid = require_field(entry, "id", str, where)
         where = f"{path.name} platform {pid!r}"
         if pid == ANY_PLATFORM or not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", pid):
             raise RulesError(f"{where}: id must be lower-case letters, digits, '-' or '.', not {ANY_PLATFORM!r}.")
-        generation = _require(entry, "generation", str, where)
+        generation = require_field(entry, "generation", str, where)
         if generation not in _GENERATIONS:
             raise RulesError(f"{where}: generation {generation!r} is not one of {', '.join(_GENERATIONS)}.")
-        access = _require(entry, "access", str, where)
+        access = require_field(entry, "access", str, where)
         if access not in ("open", "closed"):
             raise RulesError(f"{where}: access {access!r} is not one of open, closed.")
-        support = _require(entry, "support", dict, where)
+        support = require_field(entry, "support", dict, where)
         platforms.append(
             Platform(
                 id=pid,
-                name=_require(entry, "name", str, where),
-                vendor=_require(entry, "vendor", str, where),
+                name=require_field(entry, "name", str, where),
+                vendor=require_field(entry, "vendor", str, where),
                 aliases=tuple(entry.get("aliases") or ()),
                 access=access,
-                released=str(_require(entry, "released", (str, int), where)),
+                released=str(require_field(entry, "released", (str, int), where)),
                 generation=generation,
-                audio=_require(entry, "audio", bool, where),
+                audio=require_field(entry, "audio", bool, where),
                 audio_note=str(entry.get("audio_note", "")),
-                support_channel=_require(support, "channel", str, f"{where} support"),
-                support_contact=_require(support, "contact", str, f"{where} support"),
-                refund_policy=_require(entry, "refund_policy", str, where),
+                support_channel=require_field(support, "channel", str, f"{where} support"),
+                support_contact=require_field(support, "contact", str, f"{where} support"),
+                refund_policy=require_field(entry, "refund_policy", str, where),
                 successor_of=entry.get("successor_of"),
             )
         )
@@ -279,9 +290,9 @@ def _no_duplicates(values: list[str], what: str) -> None:
 
 
 def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], path: Path) -> None:
-    by_gen = _require(priors, "by_generation", dict, path.name)
+    by_gen = require_field(priors, "by_generation", dict, path.name)
     for gen in _GENERATIONS:
-        table = _require(by_gen, gen, dict, f"{path.name} by_generation")
+        table = require_field(by_gen, gen, dict, f"{path.name} by_generation")
         missing = [m for m in mode_ids if m not in table]
         if missing:
             raise RulesError(f"{path.name} by_generation.{gen}: no prior for modes {', '.join(missing)}.")
@@ -290,7 +301,7 @@ def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], path: Path)
                 raise RulesError(f"{path.name} by_generation.{gen}: unknown mode {m!r}; valid: {', '.join(mode_ids)}.")
             if not isinstance(v, (int, float)) or not 0 <= v <= 1:
                 raise RulesError(f"{path.name} by_generation.{gen}.{m}: {v!r} is not a probability.")
-    strength = _require(priors, "prior_strength", (int, float), path.name)
+    strength = require_field(priors, "prior_strength", (int, float), path.name)
     if strength <= 0:
         raise RulesError(f"{path.name}: prior_strength must be positive, got {strength}.")
     evidence = priors.get("published_evidence") or []
@@ -302,7 +313,7 @@ def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], path: Path)
 
 
 def _check_mappings(mappings: dict[str, Any], mode_ids: tuple[str, ...], path: Path) -> None:
-    for source, dims in _require(mappings, "sources", dict, path.name).items():
+    for source, dims in require_field(mappings, "sources", dict, path.name).items():
         if not isinstance(dims, dict):
             raise RulesError(f"{path.name} {source}: must map the source's dimensions to modes, got {dims!r:.60}.")
         for dim, modes in dims.items():
@@ -316,13 +327,13 @@ def _check_mappings(mappings: dict[str, Any], mode_ids: tuple[str, ...], path: P
 
 
 def _parse_thresholds(data: dict[str, Any], path: Path) -> Thresholds:
-    yellow = float(_require(data, "yellow", (int, float), path.name))
-    red = float(_require(data, "red", (int, float), path.name))
+    yellow = float(require_field(data, "yellow", (int, float), path.name))
+    red = float(require_field(data, "red", (int, float), path.name))
     if not 0 < yellow < red <= 1:
         raise RulesError(f"{path.name}: need 0 < yellow < red <= 1, got yellow={yellow}, red={red}.")
-    max_chars = _require(data, "max_prompt_chars", int, path.name)
-    default_platform = _require(data, "default_platform", str, path.name)
-    tie = float(_require(data, "tie_tolerance", (int, float), path.name))
+    max_chars = require_field(data, "max_prompt_chars", int, path.name)
+    default_platform = require_field(data, "default_platform", str, path.name)
+    tie = float(require_field(data, "tie_tolerance", (int, float), path.name))
     if not 0 <= tie < yellow:
         raise RulesError(f"{path.name}: tie_tolerance must be in [0, yellow), got {tie}.")
     return Thresholds(yellow=yellow, red=red, max_prompt_chars=max_chars, default_platform=default_platform,
@@ -334,7 +345,7 @@ def read_rules_file(name: str, directory: str | Path | None = None) -> dict[str,
 
     Raises RulesError naming the file when it is missing, is not YAML or has no version.
     """
-    return _read_yaml(Path(directory or rules_dir()) / f"{name}.yaml")
+    return read_yaml(Path(directory or rules_dir()) / f"{name}.yaml")
 
 
 def load_rules(directory: str | Path | None = None) -> Rules:
@@ -349,7 +360,7 @@ def _load_rules_cached(directory: str) -> Rules:
         name: root / f"{name}.yaml"
         for name in ("failure_modes", "platforms", "thresholds", "platform_priors", "benchmark_mappings")
     }
-    raw = {name: _read_yaml(path) for name, path in files.items()}
+    raw = {name: read_yaml(path) for name, path in files.items()}
     modes = _parse_modes(raw["failure_modes"], files["failure_modes"])
     mode_ids = tuple(m.id for m in modes)
     _check_priors(raw["platform_priors"], mode_ids, files["platform_priors"])
