@@ -26,8 +26,15 @@ def _score(args: argparse.Namespace) -> int:
         from ava_model.batch import score_file
 
         target = Path(args.out) if args.out else Path(args.file).with_suffix(".scored.csv")
-        n = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl")
-        print(f"Scored {n} prompts -> {target}")
+        result = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl",
+                            strict=args.strict)
+        print(f"Scored {result.scored} prompt{'s' if result.scored != 1 else ''} -> {target}")
+        if result.ignored_columns:
+            print(f"ava: warning: ignored columns {', '.join(result.ignored_columns)} "
+                  "(read: prompt, platform, user, id)", file=sys.stderr)
+        if result.rejected:
+            print(f"ava: warning: {result.rejected} row{'s' if result.rejected != 1 else ''} rejected, with line and "
+                  f"reason, -> {result.rejected_path} (use --strict to score nothing when a row is bad)", file=sys.stderr)
         return 0
     report = predictor.predict(args.prompt, args.platform, user=args.user)
     if report.escalation is not None and (args.generation_id or args.at):
@@ -233,6 +240,7 @@ def _users(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``ava`` command."""
     from ava_model.artifact import default_artifact_dir
+    from ava_model.batch import COLUMNS_HELP
 
     parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -244,7 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--generation-id", help="fill the escalation ticket with this generation id")
     score.add_argument("--at", help="fill the ticket with where the failure first appears, e.g. 0:04")
     score.add_argument("--user", help="user id: the prediction joins this user's history (with AVA_SCORE_LOG)")
-    score.add_argument("--file", help="CSV or JSONL with a 'prompt' (and 'platform') column: batch scoring")
+    score.add_argument("--file", help="CSV or JSONL to score in batch; " + COLUMNS_HELP)
+    score.add_argument("--strict", action="store_true",
+                       help="with --file: score nothing if any row is bad (default: score the good rows, "
+                            "write the bad ones to OUT.rejected.csv)")
     score.add_argument("--out", help="with --file: output .csv (risks) or .jsonl (whole reports)")
     score.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
     score.set_defaults(func=_score)
@@ -274,7 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--at-second", type=float, help="where the failure first appears, in seconds")
     add.add_argument("--note")
     add.add_argument("--user")
-    imp = lab_sub.add_parser("import", help="store every row of a CSV or JSONL file (all or nothing)")
+    imp = lab_sub.add_parser(
+        "import", help="store every row of a CSV or JSONL file (all or nothing)",
+        description="Columns: prompt; platform (or model); label (failure probability) or failed/result "
+                    "(pass/fail, yes/no, 1/0); mode (or --mode); optional user, generation_id, at_second, "
+                    "duration_s, weight, labelled_at, note, source. Blank optional cells are empty. "
+                    "Example: docs/examples/outcomes.csv")
     imp.add_argument("file")
     imp.add_argument("--mode", help="failure mode of every row, when the file has no 'mode' column")
     imp.add_argument("--source", default="user")

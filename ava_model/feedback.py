@@ -150,7 +150,14 @@ class LabelStore:
         if frame.empty:
             raise LabelValidationError("No labels given.")
         clean = validate_labels(frame, origin="labels")
-        users = frame["user_id"].tolist() if "user_id" in frame.columns else [user] * len(frame)
+        # A row's own user wins; blank cells (and files without the column) take ``user``.
+        users = ([user if _missing(u) else u for u in frame["user_id"]] if "user_id" in frame.columns
+                 else [user] * len(frame))
+        bad = [f"row {i + 1}, field 'user_id': must be text, got {type(u).__name__}"
+               for i, u in enumerate(users) if u is not None and not isinstance(u, (str, int))]
+        if bad:
+            raise LabelValidationError("labels: " + "; ".join(bad[:10]))
+        users = [None if u is None else str(u).strip() or None for u in users]
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         records = []
         for rec, user_id in zip(clean.to_dict("records"), users):

@@ -159,7 +159,8 @@ def read_outcome_file(
 
     Columns: ``prompt``; ``platform`` or ``model``; ``label`` (probability of failure) or
     ``result``/``failed`` (pass/fail, yes/no, 1/0); ``mode`` unless given for the whole
-    file; optional ``weight``, ``labelled_at``, ``generation_id``, ``duration_s``, ``at_second``, ``note``.
+    file; optional ``weight``, ``labelled_at``, ``generation_id``, ``duration_s``, ``at_second``, ``note``
+    and ``user`` (kept as ``user_id``). Blank optional cells are empty, not errors.
     """
     import pandas as pd
 
@@ -190,4 +191,8 @@ def read_outcome_file(
     frame["weight"] = frame["weight"] if "weight" in frame.columns else 1.0
     if "labelled_at" not in frame.columns:
         frame["labelled_at"] = labelled_at or pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").isoformat()
-    return validate_labels(frame, rules, origin=str(path))
+    clean = validate_labels(frame, rules, origin=str(path))
+    user_column = next((c for c in ("user_id", "user") if c in frame.columns), None)
+    if user_column is not None:  # whose outcome it is: kept, so `ava history --user` finds it
+        clean["user_id"] = [None if _blank(v) else str(v).strip() for v in frame[user_column].reset_index(drop=True)]
+    return clean

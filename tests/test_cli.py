@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -50,10 +51,40 @@ def test_score_file_writes_csv_and_jsonl(tmp_path, capsys):
     reports = [json.loads(line) for line in jsonl.read_text().splitlines()]
     assert len(reports) == 2 and "alternatives" in reports[0]
     source.write_text("prompt,platform\nok prompt,pika\n,kling\nother,dall-e\n")
-    assert main(["score", "--file", str(source), "--out", str(tmp_path / "bad.csv")]) == 2
+    assert main(["score", "--file", str(source), "--out", str(tmp_path / "bad.csv"), "--strict"]) == 2
     err = capsys.readouterr().err
-    assert "row 2" in err and "row 3" in err and "nothing scored" in err
+    assert "line 3" in err and "line 4" in err and "nothing scored" in err
     assert not (tmp_path / "bad.csv").exists()
+
+
+def test_batch_scoring_is_forgiving_and_loud(tmp_path, capsys):
+    source = tmp_path / "prompts.csv"
+    source.write_text("id,prompt,platform,user,colour\n1,Seven balloons over a table,,alice,red\n2,,kling,bob,blue\n"
+                      "3,A dog runs on a beach,dall-e,bob,green\n4,A sign that reads 'OPEN',veo-3,,x\n")
+    out = tmp_path / "scored.csv"
+    assert main(["score", "--file", str(source), "--out", str(out), "--platform", "kling"]) == 0
+    captured = capsys.readouterr()
+    assert "Scored 2 prompts" in captured.out
+    assert "ignored columns colour" in captured.err and "2 rows rejected" in captured.err
+    scored = pd.read_csv(out)
+    assert scored["id"].tolist() == [1, 4] and scored["platform"].tolist() == ["kling", "veo-3"]  # blank cell took --platform
+    assert scored["user"].tolist()[0] == "alice"
+    rejected = pd.read_csv(tmp_path / "scored.rejected.csv")
+    assert rejected["line"].tolist() == [3, 4] and rejected["id"].tolist() == [2, 3]
+    assert "empty" in rejected["reason"][0] and "dall-e" in rejected["reason"][1]
+    # the example file in docs/ scores as documented
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "prompts.csv"
+    assert main(["score", "--file", str(example), "--out", str(tmp_path / "ex.csv"), "--platform", "veo-3"]) == 0
+    assert len(pd.read_csv(tmp_path / "ex.csv")) == 3
+
+
+def test_score_help_lists_the_columns(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert "prompt (required)" in out and "docs/examples/prompts.csv" in out
 
 
 def test_explain_prints_the_reference_page(capsys):

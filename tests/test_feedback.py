@@ -166,3 +166,17 @@ def test_history_page_over_http(tmp_path, shipped_predictor, monkeypatch):
     assert client.get("/v1/history", params={"user": "ana"}).json()["reported"] == 1
     assert client.get("/v1/history", params={"user": "ben"}).json()["scored"] == 0
     assert client.get("/history").status_code == 422  # the user id is required
+
+
+def test_label_import_keeps_users_and_blank_optional_cells(tmp_path, capsys):
+    from pathlib import Path
+
+    store = tmp_path / "labels.db"
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "outcomes.csv"
+    assert main(["label", "--store", str(store), "import", str(example)]) == 0
+    rows = LabelStore(store, readonly=True).rows()
+    assert rows["user_id"].tolist() == ["alice", "alice", "bob"]
+    assert rows["at_second"].isna().tolist() == [False, True, False]  # a blank at_second cell is empty
+    assert main(["history", "--user", "alice", "--store", str(store), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out[out.index("{"):])["reported"] == 2
