@@ -45,15 +45,6 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write bytes to path through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,18 +109,15 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def check_manifest(manifest: dict[str, Any], directory: Path, expected_sha256: str | None = None,
-                   data: bytes | None = None) -> None:
-    """Raise ArtifactMismatch if the artifact's checksum or library versions do not match.
+def check_manifest(manifest: dict[str, Any], directory: Path, data: bytes, expected_sha256: str | None = None) -> None:
+    """Raise ArtifactMismatch if the artifact's bytes or the library versions do not match.
 
-    ``expected_sha256``: a checksum pinned where the artifact cannot write (a registry run tag, the
-    caller's code); the file must match it as well as the manifest. ``data``: the file's bytes, already
-    read (the bytes checked are then the bytes loaded; nothing can swap the file in between).
+    ``data``: the file's bytes, read once (the bytes checked are the bytes loaded; nothing can swap the
+    file in between). ``expected_sha256``: a checksum pinned where the artifact cannot write (a registry
+    run tag, the caller's code); the bytes must match it as well as the manifest.
     """
     path = directory / manifest.get("artifact", ARTIFACT_FILE)
-    if data is None and not path.is_file():
-        raise ArtifactError(f"Artifact file {path} is missing. {_RETRAIN}")
-    actual = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(path)
+    actual = hashlib.sha256(data).hexdigest()
     if expected_sha256 is not None and actual != normalise_sha256(expected_sha256):
         raise ArtifactMismatch(
             f"Artifact {path} has sha256 {actual}, the pinned expected_sha256 is {expected_sha256}: "
@@ -198,7 +186,7 @@ def load_artifact(directory: str | Path | None = None, expected_sha256: str | No
     if not path.is_file():
         raise ArtifactError(f"Artifact file {path} is missing. {_RETRAIN}")
     data = path.read_bytes()  # read once: the bytes checked are the bytes loaded
-    check_manifest(manifest, directory, expected_sha256, data)
+    check_manifest(manifest, directory, data, expected_sha256)
     model = safe_joblib_load(data, str(path))
     check_model(model, manifest, path)
     return model, manifest

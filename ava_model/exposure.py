@@ -17,9 +17,9 @@ import numpy as np
 from ava_model.exposure_rules import (
     Cue,
     ExposureRules,
+    Factor,
     Measure,
     ModeExposureRules,
-    Scale,
     load_exposure_rules,
     parse_exposure_rules,
 )
@@ -183,7 +183,7 @@ def _amounts(rule: ModeExposureRules, prompt: str) -> list[NumberMention]:
     return found
 
 
-def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[NumberMention], scales: tuple[Scale, ...],
+def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[NumberMention], scales: tuple[Factor, ...],
                skip_default: bool) -> list[ExposureSpan]:
     """Return the cue's spans: a stated duration or amount next to it wins over its default value.
 

@@ -33,8 +33,9 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class Multiplier:
-    """A phrase that makes every unit of a mode harder (factor >= 1)."""
+class Factor:
+    """A phrase and the factor it applies: a multiplier (>= 1) makes every unit of a mode harder; a scale, a word
+    just before a cue, scales that cue's default value ("a short speech", "a long conversation")."""
 
     name: str
     factor: float
@@ -47,15 +48,6 @@ class Amount:
 
     name: str
     value: float
-    pattern: re.Pattern[str]
-
-
-@dataclass(frozen=True)
-class Scale:
-    """A word just before a cue that scales its default value ("a short speech", "a long conversation")."""
-
-    name: str
-    factor: float
     pattern: re.Pattern[str]
 
 
@@ -78,10 +70,10 @@ class ModeExposureRules:
     unit: str
     measures: tuple[Measure, ...]
     cues: tuple[Cue, ...]
-    multipliers: tuple[Multiplier, ...]
+    multipliers: tuple[Factor, ...]
     negations: tuple[re.Pattern[str], ...]
     amounts: tuple[Amount, ...] = ()
-    scales: tuple[Scale, ...] = ()
+    scales: tuple[Factor, ...] = ()
     combine: str = "sum"  # how groups add up: "sum" or "max"
 
 
@@ -152,7 +144,7 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
         at = f"{where} multiplier #{i + 1}"
         if not isinstance(m, dict) or not isinstance(m.get("name"), str):
             raise RulesError(f"{at}: needs a name, a factor >= 1 and a pattern, got {m!r}.")
-        multipliers.append(Multiplier(m["name"], _number(m, "factor", at, minimum=1.0), _compile(m.get("pattern"), at)))
+        multipliers.append(Factor(m["name"], _number(m, "factor", at, minimum=1.0), _compile(m.get("pattern"), at)))
     negations = tuple(_compile(p, f"{where} negation #{i + 1}") for i, p in enumerate(entry.get("negations") or []))
     amounts = []
     for i, a in enumerate(entry.get("amounts") or []):
@@ -165,7 +157,7 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
         at = f"{where} scale #{i + 1}"
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise RulesError(f"{at}: needs a name, a factor > 0 and a pattern, got {c!r}.")
-        scales.append(Scale(c["name"], _number(c, "factor", at, minimum=0.01), _compile(c.get("pattern"), at)))
+        scales.append(Factor(c["name"], _number(c, "factor", at, minimum=0.01), _compile(c.get("pattern"), at)))
     unit = entry.get("unit")
     if not isinstance(unit, str) or not unit.strip():
         raise RulesError(f"{where}: unit must name what one unit of exposure is.")
