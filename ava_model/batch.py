@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ava_model.errors import DataSourceError
+from ava_model.labels import is_blank
 
 if TYPE_CHECKING:
     from ava_model.api import Predictor
@@ -59,9 +60,7 @@ def read_prompt_file(path: Path, default_platform: str | None):
             raise DataSourceError(f"{path}: no 'platform' column; pass --platform for the whole file.")
         frame["platform"] = default_platform
     elif default_platform is not None:
-        blank = frame["platform"].map(lambda v: v is None or (isinstance(v, float) and v != v) or
-                                      (isinstance(v, str) and not v.strip()))
-        frame.loc[blank, "platform"] = default_platform
+        frame.loc[frame["platform"].map(is_blank), "platform"] = default_platform
     return frame
 
 

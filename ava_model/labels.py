@@ -92,7 +92,7 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
     for col in ("duration_s", "at_second"):
         values = _numbers(df[col])
         for i, (raw, v) in enumerate(zip(df[col], values)):
-            if not _blank(raw) and (pd.isna(v) or v < 0):
+            if not is_blank(raw) and (pd.isna(v) or v < 0):
                 bad(i, col, f"must be a non-negative number of seconds, got {raw!r}")
         df[col] = values
     for col in df.columns:
@@ -106,7 +106,7 @@ def validate_labels(frame: pd.DataFrame, rules: Rules | None = None, *, origin: 
     return df[list(LABEL_COLUMNS)]
 
 
-def _blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     """Return True for a missing cell: None, NaN or a blank string (a spreadsheet's empty cell)."""
     return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
 
@@ -116,7 +116,7 @@ def _numbers(column: pd.Series) -> pd.Series:
     import pandas as pd
 
     def one(value: object) -> float:
-        if isinstance(value, bool) or _blank(value):
+        if isinstance(value, bool) or is_blank(value):
             return math.nan
         if isinstance(value, (int, float)):
             return float(value)
@@ -194,5 +194,5 @@ def read_outcome_file(
     clean = validate_labels(frame, rules, origin=str(path))
     user_column = next((c for c in ("user_id", "user") if c in frame.columns), None)
     if user_column is not None:  # whose outcome it is: kept, so `ava history --user` finds it
-        clean["user_id"] = [None if _blank(v) else str(v).strip() for v in frame[user_column].reset_index(drop=True)]
+        clean["user_id"] = [None if is_blank(v) else str(v).strip() for v in frame[user_column].reset_index(drop=True)]
     return clean

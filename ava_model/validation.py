@@ -78,22 +78,25 @@ def check_prompts(prompts: object, max_chars: int) -> list[str]:
         except InvalidPrompt as exc:
             problems.append((i, str(exc).removeprefix("Prompt ")))
     if problems:
-        raise batch_error(problems, len(checked) + len(problems), "prompt")
+        raise _batch_error(problems, len(checked) + len(problems), "prompt")
     if not checked:
         raise InvalidPrompt("No prompts given: pass at least one prompt.")
     return checked
 
 
-def batch_error(problems: list[tuple[int, str]], total: int, what: str) -> InvalidPrompt:
+def _batch_error(problems: list[tuple[int, str]], total: int, what: str) -> InvalidPrompt:
     """Return one InvalidPrompt listing the bad rows of a batch (position: reason), capped, with all in ``.problems``."""
-    listed = "; ".join(f"position {i}: {reason.rstrip('.')}" for i, reason in problems[:MAX_LISTED_ERRORS])
-    more = len(problems) - MAX_LISTED_ERRORS
-    error = InvalidPrompt(
-        f"{len(problems)} of {total} {what}s are invalid, nothing scored: {listed}"
-        + (f"; and {more} more (see .problems)." if more > 0 else ".")
-    )
+    error = InvalidPrompt(f"{len(problems)} of {total} {what}s are invalid, nothing scored: "
+                          f"{_capped([(i, reason.rstrip('.')) for i, reason in problems])}.")
     error.problems = problems
     return error
+
+
+def _capped(items: list[tuple[int, str]]) -> str:
+    """Return 'position i: text; ...' for the first MAX_LISTED_ERRORS items, then how many more."""
+    listed = "; ".join(f"position {i}: {text}" for i, text in items[:MAX_LISTED_ERRORS])
+    more = len(items) - MAX_LISTED_ERRORS
+    return listed + (f"; and {more} more (see .problems)" if more > 0 else "")
 
 
 def check_platforms(platforms: object, n: int, rules: Rules) -> list[str]:
@@ -113,12 +116,9 @@ def check_platforms(platforms: object, n: int, rules: Rules) -> list[str]:
         except UnknownPlatform as exc:
             bad.append((i, _preview(name), str(exc)))
     if bad:
-        listed = "; ".join(f"position {i}: {name}" for i, name, _ in bad[:MAX_LISTED_ERRORS])
-        more = len(bad) - MAX_LISTED_ERRORS
         error = UnknownPlatform(
-            f"{len(bad)} of {n} platforms are unknown, nothing scored: {listed}"
-            + (f"; and {more} more" if more > 0 else "") + f". Valid platforms: {', '.join(rules.platform_ids)}."
-            + (f" First error: {bad[0][2]}" if len(bad) == 1 else "")
+            f"{len(bad)} of {n} platforms are unknown, nothing scored: {_capped([(i, name) for i, name, _ in bad])}. "
+            f"Valid platforms: {', '.join(rules.platform_ids)}." + (f" First error: {bad[0][2]}" if len(bad) == 1 else "")
         )
         error.problems = [(i, message) for i, _, message in bad]
         raise error
