@@ -58,10 +58,6 @@ class LoadResult:
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
 
-    @property
-    def ok_latencies(self) -> list[float]:
-        return self.latencies_ms
-
     def row(self) -> dict[str, object]:
         """Return the table row of this run."""
         lat = sorted(self.latencies_ms)
@@ -97,13 +93,7 @@ def _rss_mb(pid: int | None) -> float | None:
 
 
 def _request(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    status, payload, _ = _request_with_headers(conn, method, path, body, headers)
-    return status, payload
-
-
-def _request_with_headers(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
-                          headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+             headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
@@ -131,7 +121,7 @@ def run_load(url: str, clients: int, seconds: float, max_requests: int, server_p
             started = time.perf_counter()
             retry_after = 0.0
             try:
-                status, _, answer_headers = _request_with_headers(conn, "POST", "/v1/score", body,
+                status, _, answer_headers = _request(conn, "POST", "/v1/score", body,
                                                                   {"content-type": "application/json"})
                 retry_after = float(answer_headers.get("retry-after", 0) or 0)
             except (OSError, http.client.HTTPException):
@@ -183,7 +173,7 @@ def run_faults(url: str) -> list[dict[str, object]]:
         conn = http.client.HTTPConnection(host, port, timeout=60)
         started = time.perf_counter()
         try:
-            status, payload = _request(conn, method, path, body or None,
+            status, payload, _ = _request(conn, method, path, body or None,
                                        {"content-type": "application/json", **headers} if body else headers)
             note = payload[:90].decode("utf-8", "replace").replace("\n", " ")
             escaped = "<script>" not in payload.decode("utf-8", "replace")
