@@ -158,8 +158,6 @@ def app_from_env() -> FastAPI:
     limits = json.loads(os.environ.get("AVA_QUEUE", "{}"))
     accounts = os.environ.get("AVA_ACCOUNTS")
     if accounts and not AccountStore.exists(accounts):  # never fall back to no-auth in a worker of a team server
-        from ava_model.errors import AccountError
-
         raise AccountError(f"AVA_ACCOUNTS={accounts} has no accounts; refusing to start a worker without them.")
     return create_app(model_uri=os.environ.get("AVA_MODEL_URI"), queue=QueueConfig(**limits),
                       accounts=AccountStore(accounts) if accounts else None)
