@@ -27,7 +27,20 @@ from ava_model.numbers import NumberMention, durations, numbers, parse_number
 from ava_model.quotes import quotes
 
 _CLAUSE = re.compile(r"[,;:.!?\n]+|\s+(?=(?:and then|then|and|before|after that|after)\s)", re.IGNORECASE)
+_STEP_NUMBER = re.compile(
+    r"(?:(?:^|[,;:.\n(])\s*|\b(?:step|shot|beat|scene|part|count)\s+)(?P<n>\d{1,2})(?=[.):]?\s+[A-Za-z])"
+    r"|(?:^|[,;:.\n]|\bcount)\s*(?P<w>one|two|three|four|five|six|seven|eight|nine|ten)(?=,)",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)")
+_SEPARATOR = re.compile(r"\s*(?:[,;:]|(?:and|or|then|plus)\b)", re.IGNORECASE)
+# One further item of a list: a separator, then a determiner or number and a few words ("the armchair", "a spoon").
+_LIST_ITEM = re.compile(
+    r"\s*(?:,|;|:)?\s*(?:(?:and|or|then|plus|finally|and finally|and then)\s+)?"
+    r"(?:a|an|the|his|her|its|their|my|our|your|one|two|three|four|five|six|another|each|every)\s+"
+    r"[^\s,;:.!?]+(?:\s+(?!and\b|or\b|then\b)[^\s,;:.!?]+){0,3}(?=\s*(?:,|;|\band\b|\bor\b|\bthen\b|[.!?:]|$))",
+    re.IGNORECASE,
+)
 # Numbers that are not object counts: lens, frame rate, resolution, ages, years, clock times, labels, repetitions.
 _NOT_COUNT_AFTER = re.compile(
     r"\s*(?:-|\s)?(mm|fps|k\b|p\b|%|percent|x\b|years?|yrs?|-year|year-old|am\b|pm\b|o'clock|:\d|times\b|"
@@ -150,10 +163,38 @@ def _measure_value(m: Measure, r: _Reading, rules: ExposureRules) -> list[Exposu
         return [ExposureSpan(n.start, n.end, p[n.start : n.end], "count", n.value * m.per_unit) for n in r.counts]
     if m.kind == "actions":
         return _actions(m, r)
+    if m.kind == "numbered_steps":
+        return _numbered_steps(m, r)
     if r.clip_seconds is None:  # clip_seconds
         return []
     d = max(r.durations, key=lambda x: x.value)
     return [ExposureSpan(d.start, d.end, p[d.start : d.end], "clip length", d.value * m.per_unit)]
+
+
+def _numbered_steps(m: Measure, r: _Reading) -> list[ExposureSpan]:
+    """Return one span per step of the longest numbered run 1, 2, 3, ... ("1 chills the glass, 2 muddles ...").
+
+    A step number opens a clause ("1. crack", "2) whisk", ", 3 adds ice") or follows step/shot/beat
+    ("shot 4"); a number word counts only before a comma ("Count one, she rises; two, ..."), so
+    "one man, two dogs" is not a run.
+    """
+    marks = []
+    for match in _STEP_NUMBER.finditer(r.prompt):
+        if any(q.start <= match.start() < q.end for q in r.quotes):
+            continue
+        group = "n" if match.group("n") else "w"
+        marks.append((int(parse_number(match.group(group))), match.start(group), match.end(group)))
+    run: list[tuple[int, int]] = []
+    best: list[tuple[int, int]] = []
+    for value, start, end in marks:
+        if value == len(run) + 1:
+            run = run + [(start, end)]
+        elif value == 1:
+            run = [(start, end)]
+        best = max(best, run, key=len)
+    if len(best) < 2:
+        return []
+    return [ExposureSpan(a, b, r.prompt[a:b], "numbered step", m.per_unit) for a, b in best]
 
 
 def _actions(m: Measure, r: _Reading) -> list[ExposureSpan]:
@@ -174,6 +215,21 @@ def _actions(m: Measure, r: _Reading) -> list[ExposureSpan]:
     return found
 
 
+def _list_end(prompt: str, end: int) -> tuple[int, int]:
+    """Return (further items, end of the list) of a list that follows a cue ending at ``end``.
+
+    The cue's own object ("steps behind *a tree*") is not a further item; each item after a
+    separator (", the chair", "and the door") is.
+    """
+    items = 0
+    first = _LIST_ITEM.match(prompt, end)
+    if first and not _SEPARATOR.match(prompt, end):
+        end = first.end()
+    while (item := _LIST_ITEM.match(prompt, end)) and item.end() > end and _SEPARATOR.match(prompt, end):
+        items, end = items + 1, item.end()
+    return items, end
+
+
 def _amounts(rule: ModeExposureRules, prompt: str) -> list[NumberMention]:
     found = []
     for amount in rule.amounts:
@@ -190,7 +246,7 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
     ``skip_default``: a measure of the cue's ``unless`` kind found something, so only a stated
     amount can still count (a quoted line says how long the speech is better than "says").
     """
-    spans = []
+    spans, stated = [], []
     for match in cue.pattern.finditer(r.prompt):
         a, b = match.span()
         if b <= a or any(q.start <= a < q.end for q in r.quotes):
@@ -199,7 +255,8 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
         if cue.per == "duration":
             near = _near(r.durations, a, b, rules.cue_window_chars) or _near(amounts, a, b, rules.cue_window_chars)
         elif cue.per == "count":
-            near = _near(r.counts, a, b, 24, before_only=True) or _near(amounts, a, b, rules.cue_window_chars)
+            near = (_near(amounts, a, b, 0) or _near(r.counts, a, b, 24, before_only=True)
+                    or _near(amounts, a, b, rules.cue_window_chars))  # "eight times" is read before an earlier "one"
         elif cue.per == "clip":
             value = (r.clip_seconds or rules.default_clip_seconds) * cue.per_unit
         if near is not None:  # the span names the number too: "a thirty-second speech", "five pans"
@@ -211,10 +268,26 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
             for scale in scales:
                 if scale.pattern.search(around):
                     value *= scale.factor
+        if cue.listed:
+            items, b = _list_end(r.prompt, b)
+            value *= 1 + items
         spans.append(ExposureSpan(a, b, r.prompt[a:b], cue.name, float(value)))
+        stated.append(near is not None)
     if not cue.repeat and spans:
-        return [max(spans, key=lambda s: s.value)]
+        # A stated amount says how much better than a default does ("a rapper ... spits one quick bar").
+        chosen = [s for s, said in zip(spans, stated) if said] or spans
+        return [max(chosen, key=lambda s: s.value)]
     return spans
+
+
+def _one_reading_per_phrase(found: list[tuple[str, bool, ExposureSpan]]) -> list[tuple[str, bool, ExposureSpan]]:
+    """Drop a span that overlaps a higher-valued span of the same group ("dolly zoom" is one move, not three)."""
+    kept: list[tuple[str, bool, ExposureSpan]] = []
+    for item in sorted(found, key=lambda f: (-f[2].value, f[2].start)):
+        group, _, span = item
+        if not any(g == group and s.start < span.end and span.start < s.end for g, _, s in kept):
+            kept.append(item)
+    return sorted(kept, key=lambda f: f[2].start)
 
 
 def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -> Exposure:
@@ -228,7 +301,7 @@ def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -
     amounts = _amounts(rule, r.prompt)
     found += [(c.group, c.repeat, s) for c in rule.cues
               for s in _cue_spans(c, r, rules, amounts, rule.scales, c.unless in measured)]
-    found = [f for f in found if not any(a <= f[2].start < b for a, b in negated)]
+    found = _one_reading_per_phrase([f for f in found if not any(a <= f[2].start < b for a, b in negated)])
     groups: dict[str, float] = {}
     for group, adds, span in found:
         groups[group] = groups.get(group, 0.0) + span.value if adds else max(groups.get(group, 0.0), span.value)

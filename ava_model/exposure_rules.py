@@ -14,7 +14,7 @@ from ava_model.errors import RulesError
 from ava_model.numbers import NUMBER_TEXT
 
 _AMOUNT_NUMBER = rf"(?P<n>{NUMBER_TEXT}|an?|a single|single)"
-MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds", "actions")
+MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds", "actions", "numbered_steps")
 _PER = (None, "duration", "count", "clip")
 
 
@@ -30,6 +30,7 @@ class Cue:
     per_unit: float = 1.0
     repeat: bool = False
     unless: str | None = None  # a measure kind: the cue is skipped when that measure found something
+    listed: bool = False  # each further item of a list right after the cue ("behind the sofa, the chair and the door") adds
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
         if c.get("unless") not in (None, *MEASURE_KINDS):
             raise RulesError(f"{at} ({c['name']}): unless must be one of {', '.join(MEASURE_KINDS)}, got {c.get('unless')!r}.")
         cues.append(Cue(c["name"], c["group"], _number(c, "value", at), _compile(c.get("pattern"), at),
-                        c.get("per"), _number(c, "per_unit", at, 1.0), bool(c.get("repeat", False)), c.get("unless")))
+                        c.get("per"), _number(c, "per_unit", at, 1.0), bool(c.get("repeat", False)), c.get("unless"),
+                        bool(c.get("list", False))))
     multipliers = []
     for i, m in enumerate(entry.get("multipliers") or []):
         at = f"{where} multiplier #{i + 1}"

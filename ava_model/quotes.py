@@ -11,16 +11,18 @@ _QUOTED = re.compile(
 # What comes just before a quote tells speech from writing; writing wins ("a sign that says 'OPEN'").
 _SPEECH_CUE = re.compile(
     r"\b(says?|said|saying|asks?|asked|shouts?|yells?|whispers?|tells?|replies|repl(y|ies)|sings?|sang|"
-    r"announces?|exclaims?|mutters?|screams?|calls? out|speaks?|line|dialogue|voice)\b|:\s*$",
+    r"announces?|exclaims?|mutters?|screams?|calls? out|speaks?|answer(s|ing)?|respond(s|ing)?|replying|line|"
+    r"dialogue|voice)\b|:\s*$",
     re.IGNORECASE,
 )
 _WRITING_CUE = re.compile(
     r"\b(sign|signs|reads?|reading|written|writes?|spell(s|ed|ing)?|text|caption|title|label|logo|banner|"
-    r"poster|neon|board|screen|headline|letters?|words? on|printed|graffiti|menu|t-shirt|shirt)\b",
+    r"poster|neon|board|(?<!off-)(?<!off)screen|notification|message|bubble|chat|tweet|comment|subtitles?|headline|letters?|words? on|printed|graffiti|menu|t-shirt|shirt)\b",
     re.IGNORECASE,
 )
 _OFFSCREEN_CUE = re.compile(
-    r"\b(voice-?over|voiceover|narrat\w*|off-?(camera|screen)|offscreen|inner monologue|radio|phone|voicemail|"
+    r"\b(voice-?over|voiceover|narrat\w*|(off-?(camera|screen)|offscreen)(?! (interviewer|person|friend|listener|"
+    r"reporter|journalist|host|questioner|director))|inner monologue|radio|phone|voicemail|"
     r"intercom|loudspeaker|speaker phone|PA|unseen|from behind|announcer)\b",
     re.IGNORECASE,
 )

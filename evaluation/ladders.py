@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     from training.paths import ladders_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("eval", "train"), default="eval")
+    parser.add_argument("--split", choices=("eval", "fresh", "train"), default="eval",
+                        help="eval: held-out ladders; fresh: held-out ladders by a second author; train")
     parser.add_argument("--platform", default=None, help="default: default_platform in data/rules/thresholds.yaml")
     parser.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: the shipped model)")
     parser.add_argument("--json", type=Path, default=None)

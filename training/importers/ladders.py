@@ -3,6 +3,9 @@
 A ladder is one scene written at rising exposures (steps 0, 1, 2, ...) plus a negated version
 (step ``n``). Ladders are split by scene: ``train`` ladders become label rows, ``eval`` ladders
 are kept for the ordering evaluation (:mod:`evaluation.ladders`) and never trained on.
+``fresh`` ladders are held out too, and were written by a second author from the unit
+definitions alone, after the exposure rules: the rules' author never read them, so they measure
+how the rules carry over to wording nobody tuned them on.
 A step's label comes from its mode's degree curve: exposure at or above the curve's
 ``exercised_from`` exercises the mode; negated rows never do.
 """
@@ -21,7 +24,7 @@ from training.importers.common import csv_records
 SOURCE = "ladders"
 LABELLED_AT = "2026-12-01"
 COLUMNS = ("ladder", "split", "step", "exposure", "negated", "prompt")
-SPLITS = ("train", "eval")
+SPLITS = ("train", "eval", "fresh")
 
 
 def _read_file(path: Path, mode: str) -> list[dict[str, object]]:
