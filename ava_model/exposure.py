@@ -251,6 +251,8 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
         a, b = match.span()
         if b <= a or any(q.start <= a < q.end for q in r.quotes):
             continue  # words inside a quote are content, not instructions
+        if any(0 <= q.start - 1 - b <= 3 for q in r.quotes):
+            continue  # the verb that introduces a quote ("says 'OPEN'"): the quote's own kind and length count
         value, near = cue.value, None
         if cue.per == "duration":
             near = _near(r.durations, a, b, rules.cue_window_chars) or _near(amounts, a, b, rules.cue_window_chars)

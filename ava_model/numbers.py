@@ -81,6 +81,27 @@ def numbers(prompt: str) -> list[NumberMention]:
     return [NumberMention(m.start(), m.end(), parse_number(m.group())) for m in NUMBER.finditer(prompt)]
 
 
+_DECADE_BEFORE = re.compile(r"(?:\bthe|\bin|\bmid|\bearly|\blate|['\u2019])[\s-]*$", re.IGNORECASE)
+_DECADE_AFTER = re.compile(
+    r"[\s-]*(?:style|look|vibe|aesthetic|fashion|music|pop|rock|hip[\s-]?hop|vintage|retro|film|camcorder|vhs|cel|"
+    r"anime|sitcom|tv|diner|disco|kid|nostalgia|era|decor|interior|poster|commercial|ad\b|advert)",
+    re.IGNORECASE,
+)
+
+
+def _is_decade(prompt: str, m: re.Match[str]) -> bool:
+    """Return True when "1950s", "the 80s" or "90s VHS look" names a decade, not seconds."""
+    text = m.group(0).strip().lower()
+    if not re.fullmatch(r"\d{2,4}s", text):
+        return False  # "90 s", "90 seconds", "ninety seconds" are durations
+    value = int(text[:-1])
+    if 1800 <= value <= 2100 and value % 10 == 0:
+        return True
+    if value % 10 or not 20 <= value <= 90:
+        return False
+    return bool(_DECADE_BEFORE.search(prompt[max(0, m.start() - 8) : m.start()]) or _DECADE_AFTER.match(prompt, m.end()))
+
+
 def durations(prompt: str) -> list[NumberMention]:
     """Return every duration in the prompt, in seconds ("a ten-second speech", "for 2 minutes", "0-3 s")."""
     # "0-3 s" first: the range's end is a time and its start is not a count.
@@ -91,6 +112,8 @@ def durations(prompt: str) -> list[NumberMention]:
         if m.group("half"):
             value = 30.0 if m.group("half").lower().startswith("half") else 60.0
         else:
+            if _is_decade(prompt, m):
+                continue
             value = parse_number(m.group("n"))
             if m.group("unit").lower().startswith("m"):
                 value *= 60.0

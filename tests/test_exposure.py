@@ -145,3 +145,65 @@ def test_exposure_rules_errors_name_the_mode_and_the_choices(rules):
     with pytest.raises(RulesError, match="physics.*factor must be a number >= 1"):
         parse_exposure_rules({**data, "modes": bad}, rules.mode_ids)
     assert set(parse_exposure_rules({**data, "modes": good}, rules.mode_ids).modes) == set(rules.mode_ids)
+
+
+def test_each_further_list_item_after_an_occlusion_cue_adds():
+    one = value("A fox slips behind the shed and out again.", "vanishing_subject")
+    three = value("A fox slips behind the shed, the log pile and the hedge and out again.", "vanishing_subject")
+    assert three == pytest.approx(one + 2)
+
+
+def test_a_stated_repetition_is_read_next_to_the_occlusion():
+    once = value("A kite ducks behind a chimney and out again.", "vanishing_subject")
+    many = value("A kite ducks behind a chimney and out again six times.", "vanishing_subject")
+    assert many >= once + 6
+    assert value("A kite ducks behind four chimneys in a row.", "vanishing_subject") >= 4
+
+
+def test_a_still_camera_does_not_stop_subjects_passing_behind_things():
+    assert value("Locked-off static shot: a bus passes in front of the girl twice.", "vanishing_subject") >= 2
+    assert value("A girl stands in plain view at the stop.", "vanishing_subject") == 0
+
+
+@pytest.mark.parametrize("prompt, steps", [
+    ("Tutorial: 1. fold the paper 2. crease the edge 3. open the flap", 3),
+    ("barista, counter, 1 grinds beans, 2 tamps, 3 pulls a shot, 4 steams milk, 5 pours", 5),
+    ("Count one, she bows; two, she turns; three, she leaps; four, she lands.", 4),
+])
+def test_a_numbered_run_is_that_many_ordered_steps(prompt, steps):
+    assert value(prompt, "action_order") >= steps
+
+
+def test_numbers_that_do_not_run_from_one_are_not_steps():
+    found = measure("a shelf with 2 mugs, 3 plates and 5 bowls")["action_order"]
+    assert not [s for s in found.spans if s.what == "numbered step"]
+
+
+def test_one_phrase_is_one_camera_move():
+    assert value("A dolly zoom down the corridor.", "camera_motion") == value("A crane shot over the corridor.", "camera_motion")
+
+
+def test_a_stated_amount_beats_the_cues_default():
+    # "raps" alone suggests a verse; "one quick bar" says how much is sung.
+    assert 0 < value("A man in a hoodie raps, then spits one quick bar.", "lip_sync") < value("A man in a hoodie raps.", "lip_sync")
+
+
+def test_chains_of_physical_events_add_each_link():
+    two = value("A cup tips over and falls.", "physics")
+    four = value("A cup tips over, falls, bounces off a chair and shatters.", "physics")
+    assert four > two > 0
+
+
+def test_dense_text_adds_to_quoted_text():
+    quoted = value("A jar labelled 'FIGS'.", "text_rendering")
+    assert value("A jar labelled 'FIGS' turns to show its full ingredients list.", "text_rendering") > quoted
+
+
+def test_a_quote_answering_an_off_screen_interviewer_is_on_screen_speech():
+    assert value("Close-up of a farmer answering an off-screen interviewer: 'We plant in May every year'",
+                 "lip_sync") > 1
+
+
+def test_a_quoted_notification_is_text_not_speech():
+    found = measure("Her phone lights up with a notification that says 'ok see you soon'")
+    assert found["text_rendering"].value > 0 and found["lip_sync"].value == 0

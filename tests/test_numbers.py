@@ -36,3 +36,15 @@ def test_numbers_finds_each_number_once_with_its_span():
     prompt = "twenty-three cats and 4 dogs"
     found = numbers(prompt)
     assert [(prompt[n.start : n.end], n.value) for n in found] == [("twenty-three", 23), ("4", 4)]
+
+
+@pytest.mark.parametrize("prompt", ["a 1950s diner at night", "neon signs of the 80s", "late-80s synth pop video",
+                                    "a 70s style kitchen", "fashion from the ’90s"])
+def test_decades_are_not_durations(prompt):
+    assert durations(prompt) == []
+
+
+@pytest.mark.parametrize("prompt, seconds", [("a 30s clip of a lake", [30]), ("she talks for 40s", [40]),
+                                             ("a 5s shot", [5])])
+def test_seconds_written_as_s_stay_durations(prompt, seconds):
+    assert [d.value for d in durations(prompt)] == seconds
