@@ -90,24 +90,42 @@ class Predictor:
         spans = candidate_spans(report.prompt) if flagged else []
         masked = [remove_span(report.prompt, s) for s in spans]
         candidates = ex.rewrite_candidates(report.prompt, playbook.strategies[report.top_mode]) if flagged else []
-        batch = masked + [text for text, _ in candidates]
-        batch_risks = np.zeros((0, len(modes)))
-        similarity = np.zeros(0)
-        if batch:
-            vectors = embed(self.embedder, batch)
-            batch_risks = self.model.risk_and_exercise(build_features(vectors, batch), np.tile(factors, (len(batch), 1)))[0]
-            similarity = vectors[len(masked) :] @ embedding
         high = [j for j, r in enumerate(risks) if r >= thresholds.yellow]
+        texts = masked + [text for text, _ in candidates]
+        # First every text with the prompt's own embedding (its exposure and structure are its own), then
+        # the shortlist embedded and re-scored in full: the embedder is most of predict()'s time.
+        estimate = self._risks_of(np.tile(embedding, (len(texts), 1)), texts, factors)
+        drivers_exact = ex.driver_shortlist(spans, risks, estimate[: len(masked)], high, playbook.rescored_driver_spans)
+        top = modes.index(report.top_mode)
+        rewrites_exact = ex.rewrite_shortlist(report.prompt, candidates, top, float(risks[top]),
+                                              estimate[len(masked) :], playbook.rescored_rewrites)
+        chosen = drivers_exact + [len(masked) + i for i in rewrites_exact]
+        batch_risks, similarity = estimate.copy(), np.zeros(len(candidates))
+        if chosen:
+            vectors = embed(self.embedder, [texts[i] for i in chosen])
+            batch_risks[chosen] = self._risks_of(vectors, [texts[i] for i in chosen], factors)
+            similarity[[i - len(masked) for i in chosen[len(drivers_exact) :]]] = vectors[len(drivers_exact) :] @ embedding
+        rescored = [candidates[i] for i in rewrites_exact]
         return replace(
             report,
             drivers=ex.drivers_from(report.prompt, spans, risks, batch_risks[: len(masked)], modes, high),
-            rewrite=ex.choose_rewrite(report.top_mode, modes, risks, candidates, batch_risks[len(masked) :], similarity,
-                                      playbook.similarity_threshold, self.rules, report.prompt)
+            rewrite=ex.choose_rewrite(report.top_mode, modes, risks, rescored,
+                                      batch_risks[len(masked) :][rewrites_exact], similarity[rewrites_exact],
+                                      playbook.similarity_threshold, self.rules, report.prompt,
+                                      candidates_considered=len(candidates))
             if flagged else None,
             alternatives=ex.alternatives_for(self.model, self.rules, features, exercise, report.platform),
             escalation=ex.escalation_kit(report.prompt, report.platform, report.top_mode, self.rules, playbook)
             if flagged else None,
         )
+
+    def _risks_of(self, vectors: np.ndarray, texts: list[str], factors: np.ndarray) -> np.ndarray:
+        """Return the (n, k) risks of texts with the given embeddings on one platform (a (k,) factor row)."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, len(self.model.modes)))
+        return self.model.risk_and_exercise(build_features(vectors, texts), np.tile(factors, (len(texts), 1)))[0]
 
     def predict_proba(self, prompts: Any, platforms: Any) -> pd.DataFrame:
         """Return a DataFrame: one row per prompt, one column per mode id, risks in [0, 1]."""

@@ -55,6 +55,48 @@ def _risk_dict(modes: tuple[str, ...], row: np.ndarray) -> dict[str, float]:
     return {m: round(float(r), 4) for m, r in zip(modes, row)}
 
 
+def driver_shortlist(spans: list[Span], base: np.ndarray, estimate: np.ndarray, chosen: list[int],
+                     budget: int) -> list[int]:
+    """Return the indices of the masked spans to re-score with their own embedding, at most ``budget``.
+
+    Half the budget goes to the spans whose removal lowers the chosen modes' risk most by the
+    estimate (the prompt's embedding with the span's exposure removed: right for the words that
+    carry exposure), half to the longest spans (clauses: what they carry is in the embedding).
+    """
+    if not spans:
+        return []
+    drop = (base[chosen] - estimate[:, chosen]).max(axis=1) if chosen else np.zeros(len(spans))
+    by_drop = [int(i) for i in np.argsort(-drop, kind="stable")]
+    by_length = sorted(range(len(spans)), key=lambda i: (spans[i].start - spans[i].end, i))
+    picked: list[int] = []
+    for source in (by_drop[: (budget + 1) // 2], by_length, by_drop):
+        for i in source:
+            if len(picked) < budget and i not in picked:
+                picked.append(i)
+    return sorted(picked)
+
+
+def rewrite_shortlist(prompt: str, candidates: list[tuple[str, tuple[Strategy, ...]]], mode_index: int, before: float,
+                      estimate: np.ndarray, budget: int) -> list[int]:
+    """Return the indices of the rewrite candidates to re-score in full, at most ``budget``.
+
+    The estimate (the prompt's own embedding, the candidate's exposure) sees an exposure cut but not
+    a change of meaning. Half the budget goes to its largest drops of the mode's risk; the rest to
+    the candidates that change the fewest words among those it sees lowering the risk at all, then
+    among the others: they are the likeliest to keep the meaning.
+    """
+    drop = before - estimate[:, mode_index] if len(candidates) else np.zeros(0)
+    changed = [sum(len(c) for c in changes_between(prompt, text)) for text, _ in candidates]
+    by_drop = sorted(range(len(candidates)), key=lambda i: (-drop[i], i))
+    by_small_change = sorted(range(len(candidates)), key=lambda i: (drop[i] < MIN_GAIN, changed[i], i))
+    picked: list[int] = []
+    for source in (by_drop[: (budget + 1) // 2], by_small_change):
+        for i in source:
+            if len(picked) < budget and i not in picked:
+                picked.append(i)
+    return sorted(picked)
+
+
 def drivers_from(prompt: str, spans: list[Span], base: np.ndarray, masked: np.ndarray, modes: tuple[str, ...],
                  chosen: list[int]) -> dict[str, tuple[Driver, ...]]:
     """Return, per chosen mode index, the spans whose removal lowers that mode's risk most."""
@@ -94,6 +136,7 @@ def _drops_quote(quoted: list[str], candidate: str) -> bool:
 def choose_rewrite(
     mode: str, modes: tuple[str, ...], base: np.ndarray, candidates: list[tuple[str, tuple[Strategy, ...]]],
     risks: np.ndarray, similarity: np.ndarray, threshold: float, rules: Rules, prompt: str,
+    candidates_considered: int | None = None,
 ) -> Rewrite:
     """Return the candidate that lowers ``mode``'s risk most with the meaning kept, else an explicit trade-off, or why none did.
 
@@ -103,6 +146,7 @@ def choose_rewrite(
     """
     j = modes.index(mode)
     before = float(base[j])
+    considered = len(candidates) if candidates_considered is None else candidates_considered
     if not candidates:
         return Rewrite(False, mode, f"No rewrite strategy for {mode} applies to this prompt.", risk_before=before)
     lowers = [i for i in range(len(candidates)) if before - float(risks[i, j]) >= MIN_GAIN]
@@ -111,7 +155,7 @@ def choose_rewrite(
     kept = [i for i in lowers if similarity[i] >= threshold and not _drops_quote(quoted, candidates[i][0])]
     if not lowers:
         return Rewrite(False, mode, f"No candidate lowered the {mode} risk.", risk_before=before,
-                       candidates_scored=len(candidates))
+                       candidates_scored=considered)
     trade_off = not kept
     best = min(kept or lowers, key=lambda i: (round(float(risks[i, j]), 2), -similarity[i]))
     after = float(risks[best, j])
@@ -137,7 +181,7 @@ def choose_rewrite(
         top_mode=top,
         risk_before=round(before, 4),
         risk_after=round(after, 4),
-        candidates_scored=len(candidates),
+        candidates_scored=considered,
         changes=changes,
         trade_off=trade_off,
     )

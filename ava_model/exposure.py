@@ -319,11 +319,21 @@ def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -
                     bool(negations) and total == 0, tuple(negations))
 
 
+_MEMO_SIZE = 4096
+
+
 def measure(prompt: str, rules: ExposureRules | None = None) -> dict[str, Exposure]:
-    """Return {mode id: Exposure} for one prompt."""
+    """Return {mode id: Exposure} for one prompt (the rules remember the last few thousand prompts)."""
     rules = rules or load_exposure_rules()
-    reading = read_prompt(prompt)
-    return {mode: _mode_exposure(rule, reading, rules) for mode, rule in rules.modes.items()}
+    memo = rules.memo
+    found = memo.get(prompt)
+    if found is None:
+        reading = read_prompt(prompt)
+        found = {mode: _mode_exposure(rule, reading, rules) for mode, rule in rules.modes.items()}
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()  # a new batch of prompts: start over rather than track recency
+        memo[prompt] = found
+    return dict(found)
 
 
 def exposure_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:

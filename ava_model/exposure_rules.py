@@ -94,6 +94,11 @@ class ExposureRules:
         parts = [p.pattern for rule in self.modes.values() for p in rule.negations]
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
 
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """Return the prompt -> measured exposures memo of these rules (filled by :func:`ava_model.exposure.measure`)."""
+        return {}
+
 
 def _compile(pattern: Any, where: str) -> re.Pattern[str]:
     if not isinstance(pattern, str) or not pattern.strip():

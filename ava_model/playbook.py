@@ -53,6 +53,8 @@ class Playbook:
     escalation: dict[str, EscalationRule]
     overrides: dict[str, dict[str, dict[str, str]]]
     versions: dict[str, int]
+    rescored_rewrites: int = 3  # rewrite candidates embedded and re-scored in full (rewrite_strategies.yaml)
+    rescored_driver_spans: int = 4  # masked spans embedded and re-scored in full
 
     def escalation_for(self, mode: str, platform: str) -> EscalationRule:
         """Return the escalation rule of a mode, with the platform's override if it has one."""
@@ -137,6 +139,11 @@ def _load_cached(directory: str) -> Playbook:
     threshold = float(require_field(rewrite, "similarity_threshold", (int, float), rewrite_path.name))
     if not 0 < threshold < 1:
         raise RulesError(f"{rewrite_path.name}: similarity_threshold must be in (0, 1), got {threshold}.")
+    budgets = {}
+    for key in ("rescored_rewrites", "rescored_driver_spans"):
+        budgets[key] = require_field(rewrite, key, int, rewrite_path.name)
+        if budgets[key] < 1:
+            raise RulesError(f"{rewrite_path.name}: {key} must be a whole number >= 1, got {budgets[key]}.")
     levels = require_field(escalation, "strength_levels", dict, escalation_path.name)
     if set(levels) != set(STRENGTHS):
         raise RulesError(f"{escalation_path.name}: strength_levels must define exactly {', '.join(STRENGTHS)}.")
@@ -149,6 +156,7 @@ def _load_cached(directory: str) -> Playbook:
     return Playbook(
         similarity_threshold=threshold,
         strategies=_parse_strategies(rewrite, rewrite_path, rules),
+        **budgets,
         caveat=require_field(escalation, "caveat", str, escalation_path.name),
         strength_levels=dict(levels),
         escalation=_parse_escalation(escalation, escalation_path, rules),

@@ -29,6 +29,7 @@ def benchmark(backend: str, rounds: int) -> None:
 
     from ava_model.api import load
     from ava_model.embedding import Embedder
+    from ava_model.exposure import load_exposure_rules
 
     predictor = load()
     predictor = replace(predictor, embedder=Embedder(predictor.model.embedder, backend=backend))
@@ -38,6 +39,7 @@ def benchmark(backend: str, rounds: int) -> None:
     for _ in range(rounds):
         for row in rows:
             predictor.embedder._memory.clear()  # no cached vectors: measure the real embedding work
+            load_exposure_rules().memo.clear()  # nor remembered exposures
             start = time.perf_counter()
             predictor.predict(row["prompt"], row["platform"])
             timings.append((time.perf_counter() - start) * 1000)

@@ -160,3 +160,29 @@ def test_shortening_the_stated_speech_is_shown_safer(shipped_predictor):
     assert report.rewrite.risk_after < report.rewrite.risk_before - 0.3
     assert any("thirty-second" in d.text for d in report.drivers["lip_sync"])
     assert report.exposure["lip_sync"] >= 30
+
+
+def test_rewrite_shortlist_keeps_the_largest_estimated_drop_and_the_smallest_edits():
+    from ava_model.explain import rewrite_shortlist
+
+    prompt = "A chef says 'Welcome to the kitchen, tonight we cook six dishes for you' and waves"
+    candidates = [(prompt.replace("six dishes for you", "dinner"), ()),  # small edit, no estimated drop
+                  ("A chef waves", ()),  # large edit, largest estimated drop
+                  (prompt.replace(" and waves", ""), ()),  # smallest edit, no estimated drop
+                  ("A chef says 'Welcome' and waves", ())]  # medium edit, some drop
+    estimate = np.array([[0.80], [0.10], [0.80], [0.50]])
+    assert rewrite_shortlist(prompt, candidates, 0, 0.80, estimate, 2) == [1, 3]  # the drops first
+    assert rewrite_shortlist(prompt, candidates, 0, 0.80, estimate, 3) == [1, 2, 3]  # then the smallest edit
+    assert rewrite_shortlist(prompt, candidates, 0, 0.80, estimate, 10) == [0, 1, 2, 3]  # never more than there are
+
+
+def test_driver_shortlist_takes_the_best_estimate_then_the_longest_span():
+    from ava_model.explain import driver_shortlist
+    from ava_model.spans import Span
+
+    spans = [Span(0, 5), Span(6, 40), Span(41, 50)]
+    base = np.array([0.9, 0.1])
+    estimate = np.array([[0.9, 0.1], [0.85, 0.1], [0.2, 0.1]])  # removing span 2 cuts mode 0 most
+    assert driver_shortlist(spans, base, estimate, [0], 2) == [1, 2]
+    assert driver_shortlist(spans, base, estimate, [0], 1) == [2]
+    assert driver_shortlist([], base, np.zeros((0, 2)), [0], 3) == []

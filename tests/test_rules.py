@@ -125,3 +125,13 @@ def test_quality_gate_is_read_through_the_rules_loader(tmp_path):
     (folder / "quality_gate.yaml").write_text("[1, 2")
     with pytest.raises(RulesError, match="not valid YAML"):
         load_gate(folder / "quality_gate.yaml")
+
+
+@pytest.mark.parametrize("value", [0, 2.5, "three"])
+def test_rescoring_budgets_must_be_whole_numbers_of_at_least_one(tmp_path, value):
+    from ava_model.playbook import load_playbook
+
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "rewrite_strategies.yaml", lambda d: d.update(rescored_rewrites=value))
+    with pytest.raises(RulesError, match="rescored_rewrites"):
+        load_playbook(folder)
