@@ -193,5 +193,5 @@ def test_a_ladder_whose_exposure_does_not_rise_is_refused(tmp_path, rules):
     with pytest.raises(DataSourceError, match=r"oc-01 .*rising exposure.*\[5.0, 3.0, 9.0\]"):
         read_ladders(folder, rules)
     folder = _ladder_file(tmp_path / "bad2", [("oc-01", "test", 0, 5, 0, "five apples")])
-    with pytest.raises(DataSourceError, match=r"object_count.csv line 2: split must be one of train, eval, got 'test'"):
+    with pytest.raises(DataSourceError, match=r"object_count.csv line 2: split must be one of train, eval, fresh, got 'test'"):
         read_ladders(folder, rules)
