@@ -21,8 +21,8 @@ from ava_model.errors import (
     UnknownPlatform,
     UnsafeArtifact,
 )
-from ava_model.report import RiskReport
-from ava_model.rules import ANY_PLATFORM, FailureMode, Platform
+from ava_model.answer.report import RiskReport
+from ava_model.rules.taxonomy import ANY_PLATFORM, FailureMode, Platform
 
 __version__ = "0.1.0"
 

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ava_model.embedding import Embedder
-from ava_model.features import build_features, embed, model_inputs
-from ava_model.model import AvaModel
-from ava_model.playbook import Playbook, load_playbook
-from ava_model.report import RiskReport
-from ava_model.rules import FailureMode, Platform, Rules, load_rules
-from ava_model.validation import check_platforms, check_prompt, check_prompts
+from ava_model.core.embedding import Embedder
+from ava_model.core.features import build_features, embed, model_inputs
+from ava_model.core.model import AvaModel
+from ava_model.rules.playbook import Playbook, load_playbook
+from ava_model.answer.report import RiskReport
+from ava_model.rules.taxonomy import FailureMode, Platform, Rules, load_rules
+from ava_model.core.validation import check_platforms, check_prompt, check_prompts
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ava_model.exposure import Exposure
+    from ava_model.reading.exposure import Exposure
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Predictor:
         report = self._report(text, platform_id, risks[0], exercise, features[0, -len(self.model.modes):])
         if explain:
             report = self._explain(report, embedding[0], features, exercise, factors)
-        from ava_model import score_log
+        from ava_model.labels import score_log
 
         score_log.append(report, user)
         return report
@@ -80,8 +80,8 @@ class Predictor:
                  factors: np.ndarray) -> RiskReport:
         import numpy as np
 
-        from ava_model import explain as ex
-        from ava_model.spans import candidate_spans, remove_span
+        from ava_model.answer import explain as ex
+        from ava_model.answer.spans import candidate_spans, remove_span
 
         modes, thresholds, playbook = self.model.modes, self.rules.thresholds, self.playbook
         risks = np.array([report.risks[m] for m in modes])
@@ -163,14 +163,14 @@ def load(uri: str | os.PathLike[str] | None = None, expected_sha256: str | None 
     also checked against the checksum its training run recorded. Loading refuses any pickle that names
     a global outside AVA's allow-list (:class:`~ava_model.errors.UnsafeArtifact`).
     """
-    from ava_model.artifact import load_artifact
+    from ava_model.persistence.artifact import load_artifact
     from ava_model.errors import ArtifactMismatch
 
     uri = uri if uri is not None else os.environ.get("AVA_MODEL_URI")
     if uri is not None and str(uri).startswith(("models:/", "runs:/")):
-        from ava_model.registry import download_model
+        from ava_model.persistence.registry import download_model
 
-        from ava_model.artifact import normalise_sha256
+        from ava_model.persistence.artifact import normalise_sha256
 
         downloaded = download_model(str(uri))
         directory: Path | None = downloaded.directory
@@ -188,7 +188,7 @@ def load(uri: str | os.PathLike[str] | None = None, expected_sha256: str | None 
     else:
         directory = Path(uri) if uri is not None else None
     model, manifest = load_artifact(directory, expected_sha256=expected_sha256)
-    from ava_model.features import STRUCTURE_FEATURES
+    from ava_model.core.features import STRUCTURE_FEATURES
 
     trained_on = manifest.get("structure_features")
     if trained_on is not None and list(trained_on) != list(STRUCTURE_FEATURES):
@@ -238,7 +238,7 @@ def measure(prompt: str) -> dict[str, Exposure]:
     No model is needed: the rules in data/rules/exposure.yaml are applied to the prompt.
     Raises InvalidPrompt for an empty, non-string or over-long prompt.
     """
-    from ava_model.exposure import measure as measure_exposure
+    from ava_model.reading.exposure import measure as measure_exposure
 
     rules = load_rules()
     return measure_exposure(check_prompt(prompt, rules.thresholds.max_prompt_chars))

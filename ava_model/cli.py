@@ -23,7 +23,7 @@ def _score(args: argparse.Namespace) -> int:
         raise AvaError("--platform is required to score one prompt (an id or alias such as sora-2, 'Kling 1.6').")
     predictor = load(args.model)
     if args.file is not None:
-        from ava_model.batch import score_file
+        from ava_model.labels.batch import score_file
 
         target = Path(args.out) if args.out else Path(args.file).with_suffix(".scored.csv")
         result = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl",
@@ -38,7 +38,7 @@ def _score(args: argparse.Namespace) -> int:
         return 0
     report = predictor.predict(args.prompt, args.platform, user=args.user)
     if report.escalation is not None and (args.generation_id or args.at):
-        from ava_model.explain import escalation_kit
+        from ava_model.answer.explain import escalation_kit
 
         kit = escalation_kit(report.prompt, report.platform, report.top_mode, predictor.rules, predictor.playbook,
                              generation_id=args.generation_id, timestamp=args.at)
@@ -54,7 +54,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from ava_model.feedback import LabelStore, default_store_path, record
+    from ava_model.labels.store import LabelStore, default_store_path, record
 
     if args.label_command == "stats":
         path = Path(args.store) if args.store else default_store_path()
@@ -67,7 +67,7 @@ def _label(args: argparse.Namespace) -> int:
         result = record(args.prompt, args.platform, args.mode, failed, generation_id=args.generation_id,
                         at_second=args.at_second, note=args.note, user=args.user, store=store)
     else:  # import
-        from ava_model.labels import read_outcome_file
+        from ava_model.labels.schema import read_outcome_file
 
         rows = read_outcome_file(Path(args.file), source=args.source, mode=args.mode)
         result = store.add(rows, user=args.user)
@@ -77,8 +77,8 @@ def _label(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ava_model.feedback import LabelStore
-    from ava_model.history import user_history
+    from ava_model.labels.store import LabelStore
+    from ava_model.labels.history import user_history
 
     history = user_history(args.user, score_log=args.log, store=LabelStore(args.store, readonly=True) if args.store else None)
     print(json.dumps(history.to_dict(), indent=2) if args.json else history.render())
@@ -87,7 +87,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from ava_model.api import load
-    from ava_model.reference import mode_reference
+    from ava_model.answer.reference import mode_reference
 
     predictor = load(args.model)
     page = mode_reference(predictor, args.mode, args.platform or predictor.rules.thresholds.default_platform)
@@ -99,7 +99,7 @@ def _train(args: argparse.Namespace) -> int:
     from training.config import TrainConfig
     from training.trainer import train
 
-    from ava_model.feedback import default_store_path
+    from ava_model.labels.store import default_store_path
 
     store = Path(args.store) if args.store else default_store_path()
     config = TrainConfig(
@@ -181,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
         queue = QueueConfig(args.max_concurrent, args.max_waiting, args.wait_timeout)
     except ValueError as exc:
         raise AvaError(str(exc)) from exc
-    from ava_model.accounts import AccountStore, default_accounts_path
+    from ava_model.accounts.store import AccountStore, default_accounts_path
 
     accounts_path = Path(args.accounts) if args.accounts else default_accounts_path()
     accounts = AccountStore(accounts_path) if AccountStore.exists(accounts_path) else None
@@ -213,8 +213,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from ava_model.accounts import AccountStore
-    from ava_model.plans import load_plans
+    from ava_model.accounts.store import AccountStore
+    from ava_model.rules.plans import load_plans
 
     store = AccountStore(args.accounts)
     if args.users_command == "add":
@@ -239,8 +239,8 @@ def _users(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``ava`` command."""
-    from ava_model.artifact import default_artifact_dir
-    from ava_model.batch import COLUMNS_HELP
+    from ava_model.persistence.artifact import default_artifact_dir
+    from ava_model.labels.batch import COLUMNS_HELP
 
     parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 def main() -> None:
     """Write 1,000 labels, retrain against the champion, print the wall-clock time of each stage."""
-    from ava_model.feedback import LabelStore
+    from ava_model.labels.store import LabelStore
     from training.config import TrainConfig
     from training.retrain import current_champion, retrain
 

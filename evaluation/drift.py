@@ -349,7 +349,7 @@ def load_window(source: Any, name: str = "window") -> pd.DataFrame:
     bad = [i + 1 for i, p in enumerate(frame["prompt"]) if not isinstance(p, str) or not p.strip()]
     if bad:
         raise DriftInputError(f"{name}: prompts must be non-empty strings; rows {bad[:10]} are not.")
-    from ava_model.rules import load_rules
+    from ava_model.rules.taxonomy import load_rules
 
     default = load_rules().thresholds.default_platform
     platform = frame["platform"] if "platform" in frame.columns else pd.Series(default, index=frame.index)
@@ -409,7 +409,7 @@ def detect_drift(reference: Any, current: Any, predictor: Any = None, config: Dr
         raise DriftInputError(f"the windows' risks name different modes: "
                               f"{list(risks[0].columns)} vs {list(risks[1].columns)}.")
     risks[1] = risks[1][list(risks[0].columns)]
-    from ava_model.rules import load_rules
+    from ava_model.rules.taxonomy import load_rules
 
     thresholds = predictor.rules.thresholds if predictor is not None else load_rules().thresholds
     lights = [[thresholds.light(float(m)) for m in r.max(axis=1)] for r in risks]

@@ -16,7 +16,7 @@ from evaluation.baselines import BASELINES, baseline_predictions, mode_rows
 from evaluation.metrics import METRIC_NAMES, binary_metrics, calibration_bins, expected_calibration_error
 
 if TYPE_CHECKING:
-    from ava_model.model import AvaModel
+    from ava_model.core.model import AvaModel
     from training.config import TrainConfig
     from training.result import TrainResult
 
@@ -222,9 +222,9 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     other source, minus any prompt sharing a near-duplicate group with the held-out source, and
     are scored on the held-out source's prompts. Modes with one class on either side are skipped.
     """
-    from ava_model.embedding import Embedder
-    from ava_model.features import build_features, embed
-    from ava_model.rules import load_rules
+    from ava_model.core.embedding import Embedder
+    from ava_model.core.features import build_features, embed
+    from ava_model.rules.taxonomy import load_rules
     from training.baselines import tfidf_predictions
     from training.config import TrainConfig
     from training.data import load_training_data

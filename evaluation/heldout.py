@@ -15,9 +15,9 @@ def heldout_result(uri: str | None = None):
     hash of each near-duplicate group.
     """
     from ava_model.api import load
-    from ava_model.embedding import Embedder
-    from ava_model.features import build_features, embed
-    from ava_model.rules import ANY_PLATFORM
+    from ava_model.core.embedding import Embedder
+    from ava_model.core.features import build_features, embed
+    from ava_model.rules.taxonomy import ANY_PLATFORM
     from training.config import TrainConfig
     from training.data import load_training_data
     from training.dataset import build_label_matrix
@@ -26,7 +26,7 @@ def heldout_result(uri: str | None = None):
 
     predictor = load(uri)
     config = TrainConfig()
-    from ava_model.feedback import default_store_path
+    from ava_model.labels.store import default_store_path
 
     store = default_store_path()
     data = load_training_data(config.data_dir, config.authored_dir, config.sources, predictor.rules,
@@ -69,7 +69,7 @@ def write_report(uri: str | None, path: Path, with_loso: bool = True, track: boo
     if track:
         import mlflow
 
-        from ava_model.registry import tracking_uri
+        from ava_model.persistence.registry import tracking_uri
         from training.tracking import _experiment_id
 
         mlflow.set_tracking_uri(tracking_uri())

@@ -26,7 +26,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def rules():
-    from ava_model.rules import load_rules
+    from ava_model.rules.taxonomy import load_rules
 
     return load_rules()
 
@@ -34,7 +34,7 @@ def rules():
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 embedder with the repository's on-disk embedding cache."""
-    from ava_model.embedding import Embedder
+    from ava_model.core.embedding import Embedder
 
     return Embedder(cache_dir=cache_dir() / "embeddings")
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ava_model.accounts import AccountStore, token_hash
+from ava_model.accounts.store import AccountStore, token_hash
 from ava_model.errors import AccountError
-from ava_model.plans import Plan, load_plans
-from ava_model.quota import consume
-from ava_model.rules import rules_dir
+from ava_model.rules.plans import Plan, load_plans
+from ava_model.accounts.quota import consume
+from ava_model.rules.taxonomy import rules_dir
 
 PLANS = """version: 1
 default_plan: free
@@ -258,7 +258,7 @@ def test_serve_refuses_a_public_address_without_accounts(tmp_path, capsys):
 
 def test_plans_file_errors_name_the_plan_and_field():
     from ava_model.errors import RulesError
-    from ava_model.plans import parse_plans
+    from ava_model.rules.plans import parse_plans
 
     good = {"version": 1, "default_plan": "free", "plans": {"free": {"per_minute": 3, "history": False}}}
     assert parse_plans(good).plan("free").max_batch > 1_000  # null max_batch: no plan limit

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from ava_model.artifact import ARTIFACT_FILE, MANIFEST_FILE, load_artifact, save_artifact
+from ava_model.persistence.artifact import ARTIFACT_FILE, MANIFEST_FILE, load_artifact, save_artifact
 from ava_model.errors import ArtifactError, ArtifactMismatch
 
 

@@ -22,7 +22,7 @@ def test_paired_difference_detects_a_better_model_and_not_a_copy():
 
 @pytest.mark.shared
 def test_compare_cli_on_the_shipped_model(shared_dir, small_training, capsys):
-    from ava_model.artifact import default_artifact_dir
+    from ava_model.persistence.artifact import default_artifact_dir
     from ava_model.cli import main
 
     table = compare_models(None, str(small_training.artifact_dir), CompareConfig(n_bootstrap=200))

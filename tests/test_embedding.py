@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ava_model.embedding import DEFAULT_EMBEDDER, Embedder, embedder_name
+from ava_model.core.embedding import DEFAULT_EMBEDDER, Embedder, embedder_name
 
 
 def test_real_model_embeds_normalised_vectors(embedder):
@@ -69,8 +69,8 @@ def test_onnx_backend_gives_the_pytorch_vectors(embedder):
 
 
 def test_file_tokenizer_gives_the_model_token_ids(embedder):
-    from ava_model import onnx_encoder
-    from ava_model.embedding import _resolve
+    from ava_model.core import onnx_encoder
+    from ava_model.core.embedding import _resolve
 
     ours = onnx_encoder.file_tokenizer(Path(_resolve(DEFAULT_EMBEDDER)) / "tokenizer.json", 256)(TEXTS)
     theirs = onnx_encoder.model_tokenizer(embedder.model)(TEXTS)
@@ -80,15 +80,15 @@ def test_file_tokenizer_gives_the_model_token_ids(embedder):
 
 
 def test_cached_graph_starts_without_torch_and_gives_the_same_vectors(tmp_path, embedder, monkeypatch):
-    from ava_model import onnx_encoder
-    from ava_model.embedding import _resolve
+    from ava_model.core import onnx_encoder
+    from ava_model.core.embedding import _resolve
 
     monkeypatch.setenv("AVA_ONNX_CACHE", str(tmp_path))
     folder = Path(_resolve(DEFAULT_EMBEDDER))
     onnx_encoder.build(embedder.model, folder)  # verified, then saved
     assert onnx_encoder.cache_path(folder).is_file()
     script = (
-        "import sys, json; from ava_model.embedding import Embedder; e = Embedder(); "
+        "import sys, json; from ava_model.core.embedding import Embedder; e = Embedder(); "
         f"v = e.encode({TEXTS[:2]!r}); print(json.dumps([e.backend_used, 'torch' in sys.modules, v.tolist()]))"
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, timeout=120)
@@ -100,8 +100,8 @@ def test_cached_graph_starts_without_torch_and_gives_the_same_vectors(tmp_path, 
 
 
 def test_damaged_cached_graph_is_ignored(tmp_path, monkeypatch):
-    from ava_model import onnx_encoder
-    from ava_model.embedding import _resolve
+    from ava_model.core import onnx_encoder
+    from ava_model.core.embedding import _resolve
 
     monkeypatch.setenv("AVA_ONNX_CACHE", str(tmp_path))
     folder = Path(_resolve(DEFAULT_EMBEDDER))
@@ -113,7 +113,7 @@ def test_damaged_cached_graph_is_ignored(tmp_path, monkeypatch):
 
 
 def test_required_onnx_backend_fails_clearly_and_once(tmp_path):
-    from ava_model.onnx_encoder import ExportMismatch
+    from ava_model.core.onnx_encoder import ExportMismatch
 
     broken = Embedder(str(tmp_path / "no-such-model"), backend="onnx")
     with pytest.raises(ExportMismatch, match="AVA_EMBEDDER_BACKEND=onnx, but the ONNX encoder could not be built"):
@@ -135,7 +135,7 @@ def test_unexportable_model_is_refused_by_name(embedder):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling
 
-    from ava_model import onnx_encoder
+    from ava_model.core import onnx_encoder
 
     cls_pooled = SentenceTransformer(modules=[embedder.model[0], Pooling(384, pooling_mode="cls")], device="cpu")
     assert "not [Transformer, Pooling, Normalize]" in onnx_encoder.unsupported_reason(cls_pooled)

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ava_model.explain import rewrite_candidates
-from ava_model.rewrite_ops import (
+from ava_model.answer.explain import rewrite_candidates
+from ava_model.answer.rewrite_ops import (
     apply_ops,
     cap_counts,
     cap_durations,
@@ -17,7 +17,7 @@ from ava_model.rewrite_ops import (
     shorten_spoken,
     shorten_written,
 )
-from ava_model.spans import candidate_spans, remove_span
+from ava_model.answer.spans import candidate_spans, remove_span
 
 LONG_LINE = ("A man in a suit looks into the camera and says 'I have worked at this company for twenty years and I "
              "have never seen anything like what happened here today' before walking away")
@@ -134,8 +134,8 @@ def test_sign_text_is_shortened_to_its_first_whole_phrase(shipped_predictor):
 
 
 def test_only_a_content_dropping_candidate_is_offered_as_a_trade_off(rules):
-    from ava_model.explain import choose_rewrite
-    from ava_model.playbook import Strategy
+    from ava_model.answer.explain import choose_rewrite
+    from ava_model.rules.playbook import Strategy
 
     prompt = "A neon sign reads 'OPEN ALL NIGHT' above a diner door"
     drop = Strategy("text_rendering", "text_in_post", "Add the text in post.", ())
@@ -163,7 +163,7 @@ def test_shortening_the_stated_speech_is_shown_safer(shipped_predictor):
 
 
 def test_rewrite_shortlist_keeps_the_largest_estimated_drop_and_the_smallest_edits():
-    from ava_model.explain import rewrite_shortlist
+    from ava_model.answer.explain import rewrite_shortlist
 
     prompt = "A chef says 'Welcome to the kitchen, tonight we cook six dishes for you' and waves"
     candidates = [(prompt.replace("six dishes for you", "dinner"), ()),  # small edit, no estimated drop
@@ -177,8 +177,8 @@ def test_rewrite_shortlist_keeps_the_largest_estimated_drop_and_the_smallest_edi
 
 
 def test_driver_shortlist_takes_the_best_estimate_then_the_longest_span():
-    from ava_model.explain import driver_shortlist
-    from ava_model.spans import Span
+    from ava_model.answer.explain import driver_shortlist
+    from ava_model.answer.spans import Span
 
     spans = [Span(0, 5), Span(6, 40), Span(41, 50)]
     base = np.array([0.9, 0.1])

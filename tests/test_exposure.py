@@ -3,8 +3,8 @@
 import pytest
 
 from ava_model.errors import RulesError
-from ava_model.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
-from ava_model.features import STRUCTURE_FEATURES, structure_features
+from ava_model.reading.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
+from ava_model.core.features import STRUCTURE_FEATURES, structure_features
 
 
 def value(prompt: str, mode: str) -> float:

@@ -14,7 +14,7 @@ import pytest
 
 from ava_model.cli import main
 from ava_model.errors import LabelValidationError
-from ava_model.feedback import LabelStore, record
+from ava_model.labels.store import LabelStore, record
 
 PROMPT = "A man says 'I have been here since the morning and nobody told me anything' to camera"
 
@@ -83,7 +83,7 @@ def test_four_processes_write_a_thousand_labels(tmp_path):
 
 _CRASHING_WRITER = """
 import sys
-from ava_model.feedback import LabelStore, record
+from ava_model.labels.store import LabelStore, record
 store = LabelStore(sys.argv[1])
 i = 0
 while True:
@@ -127,7 +127,7 @@ def test_label_cli(tmp_path, capsys):
 
 
 def test_history_shows_one_user_and_compares_observed_with_predicted(tmp_path, shipped_predictor, monkeypatch, capsys):
-    from ava_model.history import user_history
+    from ava_model.labels.history import user_history
 
     log = tmp_path / "scores.jsonl"
     monkeypatch.setenv("AVA_SCORE_LOG", str(log))

@@ -115,7 +115,7 @@ _LABEL_FIELDS = ("prompt", "platform", "mode", "label", "source", "weight", "lab
 @given(rows=st.lists(st.fixed_dictionaries({}, optional={f: cells for f in _LABEL_FIELDS}), min_size=1, max_size=4),
        base=st.booleans())
 def test_label_intake_stores_or_raises_and_loses_nothing(tmp_path_factory, rows, base):
-    from ava_model.feedback import LabelStore
+    from ava_model.labels.store import LabelStore
 
     CASES["label intake"] += 1
     if base:  # start from valid rows so that some cases pass validation and reach the store
@@ -146,7 +146,7 @@ mangles = st.tuples(st.floats(0, 1), st.binary(max_size=40))
 @FUZZ
 @given(mangle=mangles, suffix=st.sampled_from([".csv", ".jsonl"]))
 def test_outcome_files_import_or_raise(tmp_path_factory, mangle, suffix):
-    from ava_model.labels import read_outcome_file
+    from ava_model.labels.schema import read_outcome_file
 
     CASES["outcome file importer"] += 1
     good = {".csv": b"prompt,model,result,mode\nA woman says hello,Sora 2,fail,lip_sync\nA dog runs,Kling 1.6,pass,physics\n",
@@ -164,7 +164,7 @@ def test_outcome_files_import_or_raise(tmp_path_factory, mangle, suffix):
 @FUZZ
 @given(mangle=mangles, name=st.sampled_from(["vbench2", "vbench", "t2v_compbench", "published_rates", "ladders"]))
 def test_benchmark_and_ladder_importers_import_or_raise(tmp_path_factory, mangle, name):
-    from ava_model.rules import load_rules
+    from ava_model.rules.taxonomy import load_rules
     from training.importers import (
         import_published_rates,
         import_t2v_compbench,
@@ -209,9 +209,9 @@ def test_benchmark_and_ladder_importers_import_or_raise(tmp_path_factory, mangle
 def test_rules_files_load_or_raise_rules_error(tmp_path_factory, mangle, name):
     import shutil
 
-    from ava_model.curves import load_curves
-    from ava_model.exposure_rules import load_exposure_rules
-    from ava_model.rules import _load_rules_cached, load_rules, rules_dir
+    from ava_model.rules.curves import load_curves
+    from ava_model.rules.exposure import load_exposure_rules
+    from ava_model.rules.taxonomy import _load_rules_cached, load_rules, rules_dir
 
     CASES["rules files"] += 1
     folder = tmp_path_factory.mktemp("rules") / "rules"

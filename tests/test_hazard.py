@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ava_model.curves import load_curves
+from ava_model.rules.curves import load_curves
 from ava_model.errors import RulesError
-from ava_model.hazard import ExposureHazard
+from ava_model.core.hazard import ExposureHazard
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_every_mode_has_a_valid_curve_with_its_basis(rules):
 def test_a_falling_curve_is_refused(tmp_path, rules):
     import shutil
 
-    from ava_model.rules import rules_dir
+    from ava_model.rules.taxonomy import rules_dir
 
     shutil.copytree(rules_dir() / "curves", tmp_path / "curves")
     path = tmp_path / "curves" / "physics.yaml"

@@ -6,8 +6,8 @@ import pickle
 
 import numpy as np
 
-from ava_model.features import build_features
-from ava_model.heads import RBFSupportVectorHead, positive_proba
+from ava_model.core.features import build_features
+from ava_model.core.heads import RBFSupportVectorHead, positive_proba
 
 PROMPTS = [
     "A chef says 'taste this, it is the best soup in the whole city' to the camera.",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ava_model.errors import DataSourceError, LabelValidationError
-from ava_model.labels import LABEL_COLUMNS, validate_labels
+from ava_model.labels.schema import LABEL_COLUMNS, validate_labels
 from training.importers import (
     import_authored,
     import_outcomes,

@@ -12,7 +12,7 @@ import pytest
 
 from ava_model.cli import main
 from ava_model.errors import LabelStoreError
-from ava_model.feedback import LabelStore, record
+from ava_model.labels.store import LabelStore, record
 
 
 def _rows(n: int, tag: str = "") -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ava_model.platform_factors import Evidence, fit_platform_factors
+from ava_model.core.platform_factors import Evidence, fit_platform_factors
 from evaluation.metrics import binary_metrics, calibration_bins, expected_calibration_error
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ava_model.numbers import durations, numbers, parse_number
+from ava_model.reading.numbers import durations, numbers, parse_number
 
 
 @pytest.mark.parametrize("text, value", [

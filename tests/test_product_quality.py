@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from ava_model.errors import RulesError, UnknownMode, UnknownPlatform
-from ava_model.playbook import load_playbook
-from ava_model.reference import mode_reference
-from ava_model.rules import rules_dir
+from ava_model.rules.playbook import load_playbook
+from ava_model.answer.reference import mode_reference
+from ava_model.rules.taxonomy import rules_dir
 from evaluation.rewrite_eval import read_prompts, rewrite_figures
 
 

@@ -71,7 +71,7 @@ def test_every_mode_on_every_platform_renders(client, shipped_predictor):
 
 
 def test_lip_sync_page_sections(client, shipped_predictor):
-    from ava_model.reference import mode_reference
+    from ava_model.answer.reference import mode_reference
 
     ref = mode_reference(shipped_predictor, "lip_sync", "sora-2")
     page = _page(client, "lip_sync", "sora-2")
@@ -185,7 +185,7 @@ def test_unknown_mode_or_platform_is_404(client, shipped_predictor):
 
 
 def test_json_route_equals_mode_reference(client, shipped_predictor):
-    from ava_model.reference import mode_reference
+    from ava_model.answer.reference import mode_reference
 
     expected = json.loads(json.dumps(mode_reference(shipped_predictor, "object_count", "kling").to_dict()))
     response = client.get("/v1/modes/object_count", params={"platform": "kling"})
@@ -196,7 +196,7 @@ def test_json_route_equals_mode_reference(client, shipped_predictor):
 
 
 def test_strings_are_escaped(client, shipped_predictor):
-    from ava_model.reference import Example, mode_reference
+    from ava_model.answer.reference import Example, mode_reference
     from ava_model.server.pages import reference_page
 
     page = _page(client, "lip_sync", "sora-2")

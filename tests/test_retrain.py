@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from ava_model.feedback import LabelStore
+from ava_model.labels.store import LabelStore
 from training.config import TrainConfig
 from training.paths import authored_dir, cache_dir
 

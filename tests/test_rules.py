@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ava_model.errors import RulesError, UnknownMode, UnknownPlatform
-from ava_model.rules import load_rules, rules_dir
+from ava_model.rules.taxonomy import load_rules, rules_dir
 
 REQUIRED_MODES = (
     "lip_sync", "anatomy", "physics", "object_count", "text_rendering",
@@ -129,7 +129,7 @@ def test_quality_gate_is_read_through_the_rules_loader(tmp_path):
 
 @pytest.mark.parametrize("value", [0, 2.5, "three"])
 def test_rescoring_budgets_must_be_whole_numbers_of_at_least_one(tmp_path, value):
-    from ava_model.playbook import load_playbook
+    from ava_model.rules.playbook import load_playbook
 
     folder = _copy_rules(tmp_path)
     _edit(folder / "rewrite_strategies.yaml", lambda d: d.update(rescored_rewrites=value))

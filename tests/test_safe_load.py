@@ -14,9 +14,9 @@ import joblib
 import pytest
 
 import ava_model
-from ava_model.artifact import ARTIFACT_FILE, MANIFEST_FILE, load_artifact
+from ava_model.persistence.artifact import ARTIFACT_FILE, MANIFEST_FILE, load_artifact
 from ava_model.errors import ArtifactError, ArtifactMismatch, UnsafeArtifact
-from ava_model.safe_load import is_allowed, untrusted_globals
+from ava_model.persistence.safe_load import is_allowed, untrusted_globals
 
 
 class _Exploit:
@@ -74,7 +74,7 @@ def test_every_refused_global_is_named_not_only_the_first(tmp_path):
 
 
 def test_the_shipped_and_a_trained_artifact_have_only_allowed_globals(small_training):
-    from ava_model.artifact import default_artifact_dir
+    from ava_model.persistence.artifact import default_artifact_dir
 
     assert untrusted_globals(default_artifact_dir() / ARTIFACT_FILE) == []
     assert untrusted_globals(small_training.artifact_dir / ARTIFACT_FILE) == []
@@ -86,8 +86,8 @@ def test_the_shipped_and_a_trained_artifact_have_only_allowed_globals(small_trai
     ("numpy", "float64", True),
     ("numpy", "load", False),  # a numpy function, not a type
     ("sklearn.utils._joblib", "load", False),
-    ("ava_model.artifact", "atomic_write_bytes", False),
-    ("ava_model.feedback", "LabelStore", False),  # an AVA class that opens files is not allowed either
+    ("ava_model.persistence.artifact", "atomic_write_bytes", False),
+    ("ava_model.labels.store", "LabelStore", False),  # an AVA class that opens files is not allowed either
     ("builtins", "getattr", False),
     ("builtins", "eval", False),
     ("posix", "system", False),
@@ -170,13 +170,13 @@ def test_a_forged_dtype_made_only_of_allowed_globals_is_refused(tmp_path):
     refused = untrusted_globals(path)
     assert refused and "forged state" in refused[0]
     with pytest.raises(UnsafeArtifact, match="forged state"):
-        from ava_model.safe_load import safe_joblib_load
+        from ava_model.persistence.safe_load import safe_joblib_load
 
         safe_joblib_load(path)
 
 
 def test_a_refused_file_cannot_rewrite_an_allowed_class():
-    from ava_model.model import AvaModel
+    from ava_model.core.model import AvaModel
 
     original = AvaModel.risk_and_exercise
     # GLOBAL AvaModel; BUILD (None, {'risk_and_exercise': set}) would setattr on the class itself.

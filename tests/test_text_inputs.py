@@ -12,8 +12,8 @@ import pytest
 
 from ava_model.cli import main
 from ava_model.errors import InvalidPrompt, LabelValidationError, UnknownPlatform
-from ava_model.labels import validate_labels
-from ava_model.validation import MAX_LISTED_ERRORS, check_prompt, normalise_text
+from ava_model.labels.schema import validate_labels
+from ava_model.core.validation import MAX_LISTED_ERRORS, check_prompt, normalise_text
 
 
 def test_a_lone_surrogate_is_refused_naming_the_character(shipped_predictor):

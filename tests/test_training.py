@@ -63,7 +63,7 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
 
     # the run pinned the artifact's sha256 where the artifact cannot write; a pin that disagrees refuses the load
     from ava_model.errors import ArtifactMismatch
-    from ava_model.registry import SHA_TAG
+    from ava_model.persistence.registry import SHA_TAG
 
     assert run.data.tags[SHA_TAG] == json.loads((result.artifact_dir / "manifest.json").read_text())["sha256"]
     MlflowClient().set_tag(result.run_id, SHA_TAG, "0" * 64)

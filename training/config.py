@@ -34,7 +34,7 @@ class TrainConfig:
     cv_folds: group folds for head selection and calibration.
     seed: randomness of fold assignment.
     exposure_ranking_weight: weight of the exposure heads' ordering term over neighbouring train-ladder rungs
-        (:class:`ava_model.hazard.ExposureHazard`); 0 fits them by likelihood alone.
+        (:class:`ava_model.core.hazard.ExposureHazard`); 0 fits them by likelihood alone.
     track: log the run to MLflow; register: register the model and gate the champion alias.
     model_name: registered model name.
     """

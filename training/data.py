@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ava_model.platform_factors import Evidence
-from ava_model.rules import ANY_PLATFORM, Rules
+from ava_model.core.platform_factors import Evidence
+from ava_model.rules.taxonomy import ANY_PLATFORM, Rules
 from training.importers import (
     import_authored,
     import_ladders,
@@ -66,7 +66,7 @@ def load_training_data(
     counts["authored"] = int(authored_rows["prompt"].nunique())
     licences["authored"] = "this repository (data/authored, see LABELLING.md)"
     if ladders is not None:
-        from ava_model.curves import load_curves
+        from ava_model.rules.curves import load_curves
 
         curves = load_curves(rules.mode_ids)
         ladder_rows = import_ladders(ladders, {m: c.exercised_from for m, c in curves.items()}, rules, split="train")
@@ -79,7 +79,7 @@ def load_training_data(
         counts[f"labels:{Path(path).name}"] = len(extra)
     store_info = None
     if label_store is not None and Path(label_store).is_file():
-        from ava_model.feedback import LabelStore
+        from ava_model.labels.store import LabelStore
 
         store = LabelStore(label_store, readonly=True)
         stored = store.training_rows()

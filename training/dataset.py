@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ava_model.rules import ANY_PLATFORM
+from ava_model.rules.taxonomy import ANY_PLATFORM
 
 
 @dataclass(frozen=True)

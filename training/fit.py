@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from ava_model.features import STRUCTURE_FEATURES
-from ava_model.hazard import ExposureHazard
-from ava_model.heads import make_calibrated_head, make_head
+from ava_model.core.features import STRUCTURE_FEATURES
+from ava_model.core.hazard import ExposureHazard
+from ava_model.core.heads import make_calibrated_head, make_head
 from training.splits import group_folds
 
 Candidate = tuple[str, float]

@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation.metrics import binary_metrics
 
 if TYPE_CHECKING:
-    from ava_model.model import AvaModel
+    from ava_model.core.model import AvaModel
     from training.result import TrainResult
 
 

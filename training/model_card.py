@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ava_model.rules import Rules
+from ava_model.rules.taxonomy import Rules
 
 if TYPE_CHECKING:
     from training.result import TrainResult
@@ -96,7 +96,7 @@ def _markdown_table(frame) -> str:
 
 def render_model_card(result: TrainResult, rules: Rules) -> str:
     """Return the markdown model card of a training result."""
-    from ava_model.features import STRUCTURE_FEATURES
+    from ava_model.core.features import STRUCTURE_FEATURES
 
     m = result.manifest
     table = result.metrics.pivot(index="mode", columns="predictor", values=["roc_auc", "brier", "ece"])
@@ -119,7 +119,7 @@ def render_model_card(result: TrainResult, rules: Rules) -> str:
     sources = "\n".join(
         f"| {name} | {count} | {result.data.licences.get(name, '')} |" for name, count in result.data.source_counts.items()
     )
-    from ava_model.curves import load_curves
+    from ava_model.rules.curves import load_curves
 
     curves = load_curves(result.model.modes)
     exposure_rows = []

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ava_model.model import AvaModel
+from ava_model.core.model import AvaModel
 from training.data import TrainingData
 from training.dataset import LabelMatrix
 

@@ -28,7 +28,7 @@ def retrain(config: TrainConfig, champion: Predictor | None = None) -> tuple[Tra
     The challenger's artifact goes to ``config.out_dir`` only when it wins; otherwise to
     ``.cache/challenger`` so it can be inspected.
     """
-    from ava_model.artifact import save_artifact
+    from ava_model.persistence.artifact import save_artifact
 
     champion = champion or current_champion(config.model_name)
     heads = champion.manifest.get("heads") or {}

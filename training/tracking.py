@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ava_model.registry import tracking_uri
+from ava_model.persistence.registry import tracking_uri
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
@@ -24,7 +24,7 @@ _GATE_FIELDS = ("min_mean_roc_auc", "max_mean_ece", "max_mode_brier_over_base_ra
 def load_gate(path: Path | None = None) -> dict[str, Any]:
     """Return the quality-gate rules (``quality_gate.yaml`` in the rules folder, through the rules loader)."""
     from ava_model.errors import RulesError
-    from ava_model.rules import read_rules_file
+    from ava_model.rules.taxonomy import read_rules_file
 
     gate = read_rules_file("quality_gate") if path is None else read_rules_file(Path(path).stem, Path(path).parent)
     for key in _GATE_FIELDS:
@@ -104,7 +104,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    from ava_model.pyfunc import AvaPyfunc
+    from ava_model.persistence.pyfunc import AvaPyfunc
     from evaluation.plots import reliability_diagram
 
     mlflow.set_tracking_uri(tracking_uri())
@@ -134,7 +134,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
                 mlflow.log_metrics({"gate.champion_mean_brier": decision.champion_mean_brier,
                                     "gate.challenger_mean_brier": decision.challenger_mean_brier})
             if result.data.label_store is not None:
-                from ava_model.feedback import LabelStore
+                from ava_model.labels.store import LabelStore
 
                 snapshot = LabelStore(result.data.label_store["path"], readonly=True).rows(include_superseded=True)
                 (tmp / "label_snapshot.csv").write_text(snapshot.to_csv(index=False), encoding="utf-8")
@@ -143,11 +143,11 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
             mlflow.log_artifacts(str(tmp))
             artifact_dir = result.artifact_dir
             if artifact_dir is None:
-                from ava_model.artifact import save_artifact
+                from ava_model.persistence.artifact import save_artifact
 
                 artifact_dir = save_artifact(result.model, tmp / "ava", result.manifest, result.card)
-            from ava_model.artifact import read_manifest
-            from ava_model.registry import SHA_TAG
+            from ava_model.persistence.artifact import read_manifest
+            from ava_model.persistence.registry import SHA_TAG
 
             # Pinned where the artifact cannot write: a downloaded model is checked against this tag.
             mlflow.set_tag(SHA_TAG, read_manifest(artifact_dir)["sha256"])

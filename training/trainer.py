@@ -6,13 +6,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ava_model.artifact import read_manifest, save_artifact
-from ava_model.curves import load_curves
-from ava_model.embedding import Embedder
-from ava_model.features import STRUCTURE_FEATURES, build_features, embed
-from ava_model.model import AvaModel
-from ava_model.platform_factors import fit_platform_factors
-from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+from ava_model.persistence.artifact import read_manifest, save_artifact
+from ava_model.rules.curves import load_curves
+from ava_model.core.embedding import Embedder
+from ava_model.core.features import STRUCTURE_FEATURES, build_features, embed
+from ava_model.core.model import AvaModel
+from ava_model.core.platform_factors import fit_platform_factors
+from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
 from evaluation.metrics import binary_metrics
 from training.baselines import base_rate_predictions, tfidf_predictions
 from training.config import TrainConfig

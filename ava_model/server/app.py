@@ -17,10 +17,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ava_model.accounts import Account, AccountStore
+from ava_model.accounts.store import Account, AccountStore
 from ava_model.errors import AccountError, AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
-from ava_model.reference import ModeReference
-from ava_model.rules import FailureMode, Platform
+from ava_model.answer.reference import ModeReference
+from ava_model.rules.taxonomy import FailureMode, Platform
 from ava_model.server.schemas import (
     MAX_BODY_BYTES,
     Health,
@@ -32,7 +32,7 @@ from ava_model.server.schemas import (
 )
 from ava_model.server import auth
 from ava_model.server.work_queue import QueueConfig, WorkQueue
-from ava_model.validation import check_prompt
+from ava_model.core.validation import check_prompt
 
 if TYPE_CHECKING:
     from ava_model.api import Predictor
@@ -218,7 +218,7 @@ def _add_routes(app: FastAPI) -> None:
 
 def _add_reference_routes(app: FastAPI) -> None:
     """The failure reference: one page per mode and platform, as JSON and as server-rendered HTML."""
-    from ava_model.reference import mode_reference
+    from ava_model.answer.reference import mode_reference
     from ava_model.server import pages
 
     @app.get("/v1/modes/{mode}", response_model=ModeReference, tags=["reference"],
@@ -236,13 +236,13 @@ def _add_reference_routes(app: FastAPI) -> None:
                                                         403: {"description": "Another user's history."}})
     def history_json(user: str | None = None, account: Account | None = Depends(auth.current_account)) -> dict[str, Any]:
         """One user's scored prompts and reported failures; with accounts, only the token's own (admins: anyone's)."""
-        from ava_model.history import user_history
+        from ava_model.labels.history import user_history
 
         return user_history(auth.history_user(account, user)).to_dict()
 
     @app.get("/history", include_in_schema=False, response_model=None)
     def history_html(request: Request, user: str | None = None) -> Any:
-        from ava_model.history import user_history
+        from ava_model.labels.history import user_history
         from ava_model.server.history_page import history_page
 
         try:

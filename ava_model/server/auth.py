@@ -1,6 +1,6 @@
 """Who may call what: bearer tokens (or the sign-in cookie) when the server has accounts, nothing otherwise.
 
-With an accounts file (:class:`ava_model.accounts.AccountStore`), ``/v1/score`` and the history routes need
+With an accounts file (:class:`ava_model.accounts.store.AccountStore`), ``/v1/score`` and the history routes need
 ``Authorization: Bearer <token>``, or the ``ava_session`` cookie set by the sign-in form. The user is always
 the token's account; another user's history is readable only by an ``admin``. Missing or bad tokens give
 401, another user's data 403, a plan without a feature 403, a spent quota 429 with ``Retry-After``. No
@@ -19,8 +19,8 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 if TYPE_CHECKING:
-    from ava_model.accounts import Account, AccountStore
-    from ava_model.plans import Plan
+    from ava_model.accounts.store import Account, AccountStore
+    from ava_model.rules.plans import Plan
 
 COOKIE = "ava_session"
 _BEARER = {"WWW-Authenticate": 'Bearer realm="ava"'}
@@ -57,7 +57,7 @@ def current_account(request: Request) -> Account | None:
 def plan_of(account: Account) -> Plan:
     """Return the account's plan (403 if plans.yaml no longer has it)."""
     from ava_model.errors import AccountError
-    from ava_model.plans import load_plans
+    from ava_model.rules.plans import load_plans
 
     try:
         return load_plans().plan(account.plan)
@@ -81,7 +81,7 @@ def charge(request: Request, account: Account | None, n: int, body_user: str | N
     if n > plan.max_batch:
         raise HTTPException(403, f"Plan {plan.name!r} scores at most {plan.max_batch} prompt(s) per request; "
                                  f"this request has {n}.")
-    from ava_model.quota import consume
+    from ava_model.accounts.quota import consume
 
     decision = consume(accounts_of(request), account.name, plan, n)
     if not decision.allowed:

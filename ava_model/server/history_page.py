@@ -1,8 +1,8 @@
-"""Server-rendered history page of one user (``/history?user=ID``), from ava_model.history."""
+"""Server-rendered history page of one user (``/history?user=ID``), from ava_model.labels.history."""
 
 from __future__ import annotations
 
-from ava_model.history import UserHistory
+from ava_model.labels.history import UserHistory
 from ava_model.server.pages import _e, _layout, _num
 
 

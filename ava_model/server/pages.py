@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 if TYPE_CHECKING:
-    from ava_model.reference import Example, ModeReference, PlatformRisk
-    from ava_model.rules import Rules
+    from ava_model.answer.reference import Example, ModeReference, PlatformRisk
+    from ava_model.rules.taxonomy import Rules
 
 _GENERATIONS = (("current", "Current"), ("previous", "Previous generation"), ("legacy", "Legacy research"))
 _NO_EXAMPLES = "No labelled generation with a timestamp yet for this mode on this platform — report one with "

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ava_model.report import RiskReport
+from ava_model.answer.report import RiskReport
 
 MAX_ITEMS = 50
 """Most prompts one /v1/score request may carry."""
@@ -25,7 +25,7 @@ Light = Literal["green", "yellow", "red"]
 @functools.lru_cache(maxsize=1)
 def max_prompt_chars() -> int:
     """Return the prompt length limit (max_prompt_chars in data/rules/thresholds.yaml)."""
-    from ava_model.rules import load_rules
+    from ava_model.rules.taxonomy import load_rules
 
     return load_rules().thresholds.max_prompt_chars
 

@@ -1,4 +1,4 @@
-"""One importer per data source; each returns rows in the label schema (ava_model.labels)."""
+"""One importer per data source; each returns rows in the label schema (ava_model.labels.schema)."""
 
 from training.importers.authored import import_authored
 from training.importers.common import ImportedSource

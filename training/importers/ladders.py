@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from ava_model.errors import DataSourceError
-from ava_model.labels import validate_labels
-from ava_model.rules import ANY_PLATFORM, Rules, load_rules
+from ava_model.labels.schema import validate_labels
+from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
 from training.importers.common import csv_records
 
 SOURCE = "ladders"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from ava_model.errors import DataSourceError, UnknownPlatform
-from ava_model.platform_factors import Evidence
-from ava_model.rules import Rules, load_rules
+from ava_model.core.platform_factors import Evidence
+from ava_model.rules.taxonomy import Rules, load_rules
 from training.importers.common import require_path
 
 SOURCE = "published_rates"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ava_model.errors import DataSourceError
-from ava_model.rules import Rules, load_rules
+from ava_model.rules.taxonomy import Rules, load_rules
 from training.importers.common import ImportedSource, merge_tags, read_text, require_path, tagged_prompts_to_labels
 
 SOURCE = "t2v_compbench"

@@ -1,0 +1,1 @@
+"""Accounts, API keys, plans and quotas of a team deployment."""

@@ -1,0 +1,1 @@
+"""The scoring path: checked prompt -> embedding -> features -> calibrated heads -> risks."""

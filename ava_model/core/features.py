@@ -1,0 +1,91 @@
+"""Model inputs: the prompt embedding, a few cheap prompt-structure features, and each mode's exposure.
+
+Training and prediction both build features here, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ava_model.reading.exposure import embedding_text, exposure_matrix, load_exposure_rules, read_prompt
+from ava_model.reading.quotes import Quote, quoted_spans, quotes
+
+if TYPE_CHECKING:
+    from ava_model.core.embedding import Embedder
+
+__all__ = ["STRUCTURE_FEATURES", "CountMention", "Quote", "build_features", "count_mentions", "embed",
+           "embedding_text", "exposure_matrix", "model_inputs", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
+
+STRUCTURE_FEATURES = (
+    "spoken_words",  # quoted words introduced as on-screen speech ("she says '...'")
+    "offscreen_words",  # quoted words heard with no visible mouth (voice-over, narrator, radio)
+    "written_words",  # other quoted words: sign, caption or label text
+    "quoted_segments",  # how many quoted spans: speakers, signs
+    "requested_seconds",  # longest duration asked for ("an 8-second clip", "a ten-second speech")
+    "max_count",  # largest object count named ("seven balloons"); durations and ages are not counts
+    "prompt_words",  # prompt length
+)
+
+
+@dataclass(frozen=True)
+class CountMention:
+    """An object count named outside quotes ("seven" in "seven balloons"), with its value."""
+
+    start: int
+    end: int
+    value: int
+
+
+def count_mentions(prompt: str) -> list[CountMention]:
+    """Return object counts named outside quotes; durations, ages, years, lens and frame-rate numbers are not counts."""
+    return [CountMention(n.start, n.end, int(n.value)) for n in read_prompt(prompt).counts]
+
+
+def structure_features(prompt: str) -> np.ndarray:
+    """Return the STRUCTURE_FEATURES of one prompt as raw counts (before scaling)."""
+    reading = read_prompt(prompt)
+    words = {kind: 0 for kind in ("spoken", "offscreen", "written")}
+    for q in reading.quotes:
+        words[q.kind] += len(prompt[q.start : q.end].split())
+    counts = [n.value for n in reading.counts]
+    return np.array(
+        [words["spoken"], words["offscreen"], words["written"], len(reading.quotes), reading.clip_seconds or 0.0,
+         max(counts, default=0), len(prompt.split())],
+        dtype=np.float32,
+    )
+
+
+def structure_matrix(prompts: list[str]) -> np.ndarray:
+    """Return an (n, len(STRUCTURE_FEATURES)) array of log1p-scaled structure features."""
+    if not prompts:
+        return np.zeros((0, len(STRUCTURE_FEATURES)), dtype=np.float32)
+    return np.log1p(np.stack([structure_features(p) for p in prompts]))
+
+
+def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
+    """Return the model input matrix: embeddings, structure features, then one exposure column per mode.
+
+    The exposure columns (taxonomy order, :func:`exposure_matrix`) are read by the exposure heads;
+    the topic heads read everything before them.
+    """
+    if len(embeddings) != len(prompts):
+        raise ValueError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
+    exposures = exposure_matrix(prompts, tuple(load_exposure_rules().modes))
+    structure = structure_matrix([embedding_text(p) for p in prompts])  # the topic heads never read a negation
+    return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32)])
+
+
+def embed(embedder: Embedder, prompts: list[str], *, show_progress: bool = False) -> np.ndarray:
+    """Return the embeddings of prompts as the topic heads read them: without negation phrases.
+
+    The embedding cannot tell "a man speaking" from "a man not speaking" (:func:`embedding_text`).
+    """
+    return embedder.encode([embedding_text(p) for p in prompts], show_progress=show_progress)
+
+
+def model_inputs(embedder: Embedder, prompts: list[str], *, show_progress: bool = False) -> np.ndarray:
+    """Return the model input matrix of checked prompts, embedded in one batch."""
+    return build_features(embed(embedder, prompts, show_progress=show_progress), prompts)

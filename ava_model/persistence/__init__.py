@@ -1,0 +1,1 @@
+"""The model on disk and in the registry: joblib artifact, safe loading, MLflow pyfunc."""
