@@ -23,7 +23,7 @@ def _score(args: argparse.Namespace) -> int:
         raise AvaError("--platform is required to score one prompt (an id or alias such as sora-2, 'Kling 1.6').")
     predictor = load(args.model)
     if args.file is not None:
-        from ava_model.labels.batch import score_file
+        from ava_model.batch import score_file
 
         target = Path(args.out) if args.out else Path(args.file).with_suffix(".scored.csv")
         result = score_file(predictor, Path(args.file), target, args.platform, explain=target.suffix == ".jsonl",
@@ -36,9 +36,12 @@ def _score(args: argparse.Namespace) -> int:
             print(f"ava: warning: {result.rejected} row{'s' if result.rejected != 1 else ''} rejected, with line and "
                   f"reason, -> {result.rejected_path} (use --strict to score nothing when a row is bad)", file=sys.stderr)
         return 0
-    report = predictor.predict(args.prompt, args.platform, user=args.user)
+    from ava_model.labels import score_log
+
+    report = predictor.predict(args.prompt, args.platform)
+    score_log.append(report, args.user)
     if report.escalation is not None and (args.generation_id or args.at):
-        from ava_model.answer.explain import escalation_kit
+        from ava_model.answer.escalation import escalation_kit
 
         kit = escalation_kit(report.prompt, report.platform, report.top_mode, predictor.rules, predictor.playbook,
                              generation_id=args.generation_id, timestamp=args.at)
@@ -240,7 +243,7 @@ def _users(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``ava`` command."""
     from ava_model.persistence.artifact import default_artifact_dir
-    from ava_model.labels.batch import COLUMNS_HELP
+    from ava_model.batch import COLUMNS_HELP
 
     parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -6,8 +6,9 @@ rows that carry a label for that mode (weight > 0) - the same rows AVA's heads s
 
 from __future__ import annotations
 
+import functools
 import re
-
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,20 +20,28 @@ if TYPE_CHECKING:
 
 BASELINES = ("base_rate", "tfidf_lr", "keyword", "setfit_lr")
 
-# One hand-written regex per mode: what a careful person would grep for. Deliberately simple.
-KEYWORDS: dict[str, str] = {
-    "lip_sync": r"\b(says?|said|sings?|sang|speak\w*|talk\w*|whisper\w*|shout\w*|dialogue|lip|mouth\w*|lyrics?)\b|[\"“]",
-    "anatomy": r"\b(hands?|fingers?|feet|foot|legs?|arms?|fac(e|es)|body|bodies|dancer?s?|danc\w+|gymnast\w*|yoga|limbs?)\b",
-    "physics": r"\b(pour\w*|splash\w*|fall\w*|drop\w*|bounc\w*|collid\w*|melt\w*|shatter\w*|break\w*|liquid|water|smoke|fire|gravity|flow\w*)\b",
-    "object_count": r"\b(two|three|four|five|six|seven|eight|nine|ten|dozen|\d+)\b",
-    "text_rendering": r"\b(sign|text|reads?|written|words?|letters?|logo|caption|title|banner|poster|label|spell\w*)\b",
-    "identity_drift": r"\b(same|consistent|turns? around|walks? (away|past)|throughout|identity|character|person|woman|man)\b",
-    "camera_motion": r"\b(camera|pan\w*|zoom\w*|tilt\w*|dolly|tracking|orbit\w*|crane|drone|shot)\b",
-    "composition": r"\b(left|right|above|below|behind|in front of|next to|beside|between|on top of|under)\b",
-    "vanishing_subject": r"\b(behind|disappear\w*|hid\w*|occlu\w*|pass\w* (behind|through)|re-?appear\w*|walks? (behind|out))\b",
-    "interaction": r"\b(hand\w* (over|to)|pass\w*|throw\w*|catch\w*|hug\w*|shak\w* hands|push\w*|pull\w*|hold\w*|each other|together)\b",
-    "action_order": r"\b(then|after|before|first|finally|next|while|followed by|and then)\b",
-}
+@functools.lru_cache(maxsize=4)
+def keyword_rules(root: Path | None = None) -> dict[str, re.Pattern[str]]:
+    """Return the keyword baseline's compiled regex per mode (data/rules/baseline_keywords.yaml), validated."""
+    from ava_model.errors import RulesError
+    from ava_model.rules.taxonomy import load_rules, read_yaml, require_field, rules_dir
+
+    root = root or rules_dir()
+    path = root / "baseline_keywords.yaml"
+    table = require_field(read_yaml(path), "keywords", dict, path.name)
+    modes = load_rules(root).mode_ids
+    missing, unknown = [m for m in modes if m not in table], sorted(set(table) - set(modes))
+    if missing or unknown:
+        raise RulesError(f"{path.name}: keywords must name each mode once; missing {missing}, unknown {unknown}; "
+                         f"valid: {', '.join(modes)}.")
+    compiled = {}
+    for mode in modes:
+        pattern = require_field(table, mode, str, f"{path.name} keywords")
+        try:
+            compiled[mode] = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise RulesError(f"{path.name} keywords.{mode}: not a valid regex ({exc}): {pattern!r}.") from exc
+    return compiled
 
 
 def keyword_predictions(
@@ -44,7 +53,7 @@ def keyword_predictions(
     or of those that do not; at most two distinct values. A side with no training prompt falls
     back to the overall training rate.
     """
-    pattern = re.compile(KEYWORDS.get(mode, r"(?!)"), re.IGNORECASE)
+    pattern = keyword_rules().get(mode, re.compile(r"(?!)"))
     hit_train = np.array([bool(pattern.search(p)) for p in prompts_train], dtype=bool)
     hit_test = np.array([bool(pattern.search(p)) for p in prompts_test], dtype=bool)
     overall = float(np.average(y_train, weights=w_train))

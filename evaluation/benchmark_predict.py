@@ -29,7 +29,7 @@ def benchmark(backend: str, rounds: int) -> None:
 
     from ava_model.api import load
     from ava_model.core.embedding import Embedder
-    from ava_model.reading.exposure import load_exposure_rules
+    from ava_model.core.exposure import load_exposure_rules
 
     predictor = load()
     predictor = replace(predictor, embedder=Embedder(predictor.model.embedder, backend=backend))

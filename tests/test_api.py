@@ -100,12 +100,18 @@ def test_taxonomy_listing():
 
 
 def test_scoring_log_is_opt_in_and_one_line_per_prediction(shipped_predictor, tmp_path, monkeypatch):
+    from ava_model.labels import score_log
+
     log = tmp_path / "scores.jsonl"
+    ava_model.predict("A cat naps on a sofa", "kling")
     shipped_predictor.predict("A cat naps on a sofa", "kling")
     assert not log.exists()
     monkeypatch.setenv("AVA_SCORE_LOG", str(log))
-    threads = [threading.Thread(target=lambda i=i: shipped_predictor.predict(f"A cat naps, take {i}", "kling",
-                                                                                user="u1")) for i in range(8)]
+    shipped_predictor.predict("A scorer call logs nothing", "kling")  # the edges log, not the Predictor
+    assert not log.exists()
+    threads = [threading.Thread(target=lambda i=i: score_log.append(
+        shipped_predictor.predict(f"A cat naps, take {i}", "kling"), "u1")) for i in range(7)]
+    threads.append(threading.Thread(target=lambda: ava_model.predict("A cat naps, take 7", "kling", user="u1")))
     for t in threads:
         t.start()
     for t in threads:
@@ -113,3 +119,33 @@ def test_scoring_log_is_opt_in_and_one_line_per_prediction(shipped_predictor, tm
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(lines) == 8 and {line["user"] for line in lines} == {"u1"}
     assert set(lines[0]["risks"]) == set(shipped_predictor.model.modes) and len(lines[0]["prompt_sha256"]) == 64
+
+
+def test_save_pretrained_then_from_pretrained_gives_the_same_answers(shipped_predictor, tmp_path):
+    from ava_model.api import Predictor
+
+    folder = shipped_predictor.save_pretrained(tmp_path / "copy")
+    again = Predictor.from_pretrained(folder)
+    prompt = "A chef says 'Welcome in, tonight we cook for you' to the camera"
+    assert again.predict(prompt, "veo-3").to_dict() | {"model_version": None} == \
+        shipped_predictor.predict(prompt, "veo-3").to_dict() | {"model_version": None}
+    import hashlib
+
+    recorded = json.loads((folder / "manifest.json").read_text())["sha256"]
+    assert recorded == hashlib.sha256((folder / "ava.joblib").read_bytes()).hexdigest()
+
+
+def test_a_model_refuses_inputs_of_another_width(shipped_predictor):
+    from dataclasses import replace
+
+    from ava_model.core.features import STRUCTURE_FEATURES, feature_names
+    from ava_model.errors import ArtifactMismatch
+
+    model = shipped_predictor.model
+    X = shipped_predictor.features(["A dog on a beach"])
+    width = X.shape[1] - len(STRUCTURE_FEATURES) - len(model.modes)
+    named = replace(model, feature_names_in_=feature_names(width, model.modes))
+    assert len(named.feature_names_in_) == X.shape[1]
+    named.topic_proba(X)  # the right width passes
+    with pytest.raises(ArtifactMismatch, match=f"fitted on {X.shape[1]} input columns.*shape \\(1, {X.shape[1] - 1}\\)"):
+        named.topic_proba(X[:, :-1])

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from ava_model.answer.explain import rewrite_candidates
+from ava_model.answer.rewrite import rewrite_candidates
 from ava_model.answer.rewrite_ops import (
     apply_ops,
     cap_counts,
@@ -134,7 +134,7 @@ def test_sign_text_is_shortened_to_its_first_whole_phrase(shipped_predictor):
 
 
 def test_only_a_content_dropping_candidate_is_offered_as_a_trade_off(rules):
-    from ava_model.answer.explain import choose_rewrite
+    from ava_model.answer.rewrite import choose_rewrite
     from ava_model.rules.playbook import Strategy
 
     prompt = "A neon sign reads 'OPEN ALL NIGHT' above a diner door"
@@ -163,7 +163,7 @@ def test_shortening_the_stated_speech_is_shown_safer(shipped_predictor):
 
 
 def test_rewrite_shortlist_keeps_the_largest_estimated_drop_and_the_smallest_edits():
-    from ava_model.answer.explain import rewrite_shortlist
+    from ava_model.answer.rewrite import rewrite_shortlist
 
     prompt = "A chef says 'Welcome to the kitchen, tonight we cook six dishes for you' and waves"
     candidates = [(prompt.replace("six dishes for you", "dinner"), ()),  # small edit, no estimated drop
@@ -177,7 +177,7 @@ def test_rewrite_shortlist_keeps_the_largest_estimated_drop_and_the_smallest_edi
 
 
 def test_driver_shortlist_takes_the_best_estimate_then_the_longest_span():
-    from ava_model.answer.explain import driver_shortlist
+    from ava_model.answer.drivers import driver_shortlist
     from ava_model.answer.spans import Span
 
     spans = [Span(0, 5), Span(6, 40), Span(41, 50)]

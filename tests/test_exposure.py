@@ -3,7 +3,7 @@
 import pytest
 
 from ava_model.errors import RulesError
-from ava_model.reading.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
+from ava_model.core.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
 from ava_model.core.features import STRUCTURE_FEATURES, structure_features
 
 

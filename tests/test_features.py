@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ava_model.reading.exposure import load_exposure_rules
+from ava_model.core.exposure import load_exposure_rules
 from ava_model.core.features import STRUCTURE_FEATURES, build_features, exposure_matrix, quoted_spans, structure_features, structure_matrix
 
 

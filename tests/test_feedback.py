@@ -129,13 +129,21 @@ def test_label_cli(tmp_path, capsys):
 def test_history_shows_one_user_and_compares_observed_with_predicted(tmp_path, shipped_predictor, monkeypatch, capsys):
     from ava_model.labels.history import user_history
 
+    from ava_model.labels import score_log
+
     log = tmp_path / "scores.jsonl"
     monkeypatch.setenv("AVA_SCORE_LOG", str(log))
-    first = shipped_predictor.predict(PROMPT, "sora-2", user="ana")
-    shipped_predictor.predict("A calm lake at dawn", "veo-3", user="ana")
+
+    def scored(prompt, platform, user):
+        report = shipped_predictor.predict(prompt, platform)
+        score_log.append(report, user)
+        return report
+
+    first = scored(PROMPT, "sora-2", "ana")
+    scored("A calm lake at dawn", "veo-3", "ana")
     assert first.light == "red" and first.rewrite.helped
-    shipped_predictor.predict(first.rewrite.prompt, "sora-2", user="ana")  # ana took the rewrite
-    shipped_predictor.predict("Seven balloons over a table", "pika", user="ben")
+    scored(first.rewrite.prompt, "sora-2", "ana")  # ana took the rewrite
+    scored("Seven balloons over a table", "pika", "ben")
     store = LabelStore(tmp_path / "labels.db")
     record(PROMPT, "sora-2", "lip_sync", True, generation_id="a1", at_second=4.0, user="ana", store=store)
     record("Seven balloons over a table", "pika", "object_count", True, generation_id="b1", user="ben", store=store)

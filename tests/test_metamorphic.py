@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ava_model.reading.exposure import measure
+from ava_model.core.exposure import measure
 
 SCENES = ["A fisherman on a foggy dock", "A nurse in a hospital corridor", "A chef behind a steel counter",
           "A teenager on a city bus", "An old farmer in a wheat field", "A news anchor at a glass desk"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ava_model.reading.numbers import durations, numbers, parse_number
+from ava_model.text.numbers import durations, numbers, parse_number
 
 
 @pytest.mark.parametrize("text, value", [

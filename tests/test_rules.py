@@ -127,11 +127,39 @@ def test_quality_gate_is_read_through_the_rules_loader(tmp_path):
         load_gate(folder / "quality_gate.yaml")
 
 
-@pytest.mark.parametrize("value", [0, 2.5, "three"])
-def test_rescoring_budgets_must_be_whole_numbers_of_at_least_one(tmp_path, value):
+@pytest.mark.parametrize("field, value, message", [
+    ("rescored_rewrites", 0, "rescored_rewrites must be a whole number >= 1"),
+    ("rescored_rewrites", 2.5, "rescored_rewrites' must be int"),
+    ("max_drivers", True, "max_drivers must be a whole number >= 1"),
+    ("min_gain", 1.5, r"min_gain must be in \[0, 1\)"),
+    ("max_exposure_spans", 50, "max_exposure_spans .* exceeds max_spans"),
+    ("spare_knob", 3, "unknown fields spare_knob"),
+])
+def test_explain_limits_are_validated_rules(tmp_path, field, value, message):
     from ava_model.rules.playbook import load_playbook
 
     folder = _copy_rules(tmp_path)
-    _edit(folder / "rewrite_strategies.yaml", lambda d: d.update(rescored_rewrites=value))
-    with pytest.raises(RulesError, match="rescored_rewrites"):
+    _edit(folder / "rewrite_strategies.yaml", lambda d: d["explain"].update({field: value}))
+    with pytest.raises(RulesError, match=message):
         load_playbook(folder)
+
+
+def test_every_rewrite_operation_the_rules_allow_is_implemented():
+    from ava_model.answer.rewrite_ops import OPERATIONS
+    from ava_model.rules.playbook import OPERATION_NAMES
+
+    assert sorted(OPERATIONS) == sorted(OPERATION_NAMES)
+
+
+def test_keyword_baseline_rules_name_every_mode_and_compile(tmp_path):
+    from evaluation.baselines import keyword_rules
+
+    assert set(keyword_rules()) == set(load_rules().mode_ids)
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "baseline_keywords.yaml", lambda d: d["keywords"].pop("physics"))
+    with pytest.raises(RulesError, match=r"missing \['physics'\]"):
+        keyword_rules(folder)
+    folder = _copy_rules(tmp_path / "again")
+    _edit(folder / "baseline_keywords.yaml", lambda d: d["keywords"].update(physics="(unclosed"))
+    with pytest.raises(RulesError, match="keywords.physics: not a valid regex"):
+        keyword_rules(folder)

@@ -9,7 +9,7 @@ import pandas as pd
 from ava_model.persistence.artifact import read_manifest, save_artifact
 from ava_model.rules.curves import load_curves
 from ava_model.core.embedding import Embedder
-from ava_model.core.features import STRUCTURE_FEATURES, build_features, embed
+from ava_model.core.features import STRUCTURE_FEATURES, build_features, embed, feature_names
 from ava_model.core.model import AvaModel
 from ava_model.core.platform_factors import fit_platform_factors
 from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
@@ -125,7 +125,8 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         pairs=pairs, ranking_weight=config.exposure_ranking_weight, typical_factor=typical_factor,
     )
     digest = data_digest(data.rows)
-    model = AvaModel(matrix.modes, heads, factors, embedder.name, {}, exposure_heads)
+    model = AvaModel(matrix.modes, heads, factors, embedder.name, {}, exposure_heads,
+                     feature_names(X.shape[1] - len(STRUCTURE_FEATURES) - len(matrix.modes), matrix.modes))
     heldout = _predict_heldout(model, X, matrix, train_idx, test_idx)
     heldout.outcomes = outcome_predictions(model, outcomes[outcome_test], X, matrix)
     metrics = heldout_metrics(heldout)

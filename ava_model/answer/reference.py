@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ava_model.answer.explain import escalation_kit
+from ava_model.answer.escalation import escalation_kit
 from ava_model.answer.report import EscalationKit
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def usable_output(predictor: Predictor, mode: str, platform: str) -> UsableOutpu
     """
     import numpy as np
 
-    from ava_model.reading.exposure import load_exposure_rules
+    from ava_model.core.exposure import load_exposure_rules
 
     head, thresholds = predictor.model.exposure_heads[mode], predictor.rules.thresholds
     factor = predictor.model.factors[platform][mode].rate

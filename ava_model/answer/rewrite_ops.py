@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ava_model.core.features import count_mentions, quotes
-from ava_model.reading.numbers import durations
+from ava_model.text.numbers import durations
 
 _NUMBER_NAMES = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 _WRITTEN_CUE = re.compile(

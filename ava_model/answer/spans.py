@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ava_model.reading.exposure import measure
 from ava_model.core.features import count_mentions, quotes
+from ava_model.core.exposure import measure
+from ava_model.rules.playbook import DEFAULT_LIMITS
 
 _BREAK = re.compile(r"[,;:.!?()\[\]—–]|\s-\s|\b(?:and|while|as|then|but|with|before|after|until|where|who|which)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9'’-]+")
-MAX_SPANS = 10
-MAX_EXPOSURE_SPANS = 6  # of the budget, kept for the words that carry a mode's exposure ("thirty-second", a quote)
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,12 @@ class Span:
     end: int
 
 
-def candidate_spans(prompt: str) -> list[Span]:
-    """Return the spans to try removing: each quote with its marks, each count with its noun, each clause."""
+def candidate_spans(prompt: str, max_spans: int = DEFAULT_LIMITS.max_spans,
+                    max_exposure_spans: int = DEFAULT_LIMITS.max_exposure_spans) -> list[Span]:
+    """Return the spans to try removing: each quote with its marks, each count with its noun, each clause.
+
+    At most ``max_spans``, of which up to ``max_exposure_spans`` are the words that carry exposure.
+    """
     spans: list[Span] = []
     cuts: list[tuple[int, int]] = []
     for q in quotes(prompt):
@@ -51,10 +54,10 @@ def candidate_spans(prompt: str) -> list[Span]:
     exposure = sorted(((x.value, Span(x.start, x.end)) for e in measure(prompt).values() for x in e.spans
                        if x.what not in ("negation", "action")), key=lambda vs: -vs[0])  # actions are clauses already
     valid = lambda s: s.end - s.start > 1 and (s.start, s.end) != (0, len(prompt))  # noqa: E731
-    carried = list(dict.fromkeys(s for _, s in exposure if valid(s)))[:MAX_EXPOSURE_SPANS]
+    carried = list(dict.fromkeys(s for _, s in exposure if valid(s)))[:max_exposure_spans]
     unique = [s for s in dict.fromkeys(s for s in spans if valid(s)) if s not in carried]
     # Long prompts: keep the longest other spans (they carry most of the meaning) within the budget.
-    unique = sorted(unique, key=lambda s: s.start - s.end)[: max(MAX_SPANS - len(carried), 0)]
+    unique = sorted(unique, key=lambda s: s.start - s.end)[: max(max_spans - len(carried), 0)]
     return sorted(carried + unique, key=lambda s: (s.start, s.end))
 
 

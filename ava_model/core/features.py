@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ava_model.reading.exposure import embedding_text, exposure_matrix, load_exposure_rules, read_prompt
-from ava_model.reading.quotes import Quote, quoted_spans, quotes
+from ava_model.core.exposure import embedding_text, exposure_matrix, load_exposure_rules, read_prompt
+from ava_model.text.quotes import Quote, quoted_spans, quotes
 
 if TYPE_CHECKING:
     from ava_model.core.embedding import Embedder
@@ -56,6 +56,12 @@ def structure_features(prompt: str) -> np.ndarray:
          max(counts, default=0), len(prompt.split())],
         dtype=np.float32,
     )
+
+
+def feature_names(dimension: int, modes: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the names of the model input columns: ``embedding_0..``, the structure features, ``exposure_<mode>``."""
+    return (tuple(f"embedding_{i}" for i in range(dimension)) + STRUCTURE_FEATURES
+            + tuple(f"exposure_{m}" for m in modes))
 
 
 def structure_matrix(prompts: list[str]) -> np.ndarray:

@@ -35,6 +35,10 @@ class AvaModel:
         Rules version, data digest, training time, held-out metrics.
     exposure_heads:
         Mode id -> fitted :class:`ava_model.core.hazard.ExposureHazard` over [topic probability, exposure].
+    feature_names_in_:
+        Names of the input columns the model was fitted on (:func:`ava_model.core.features.feature_names`),
+        recorded at fit as scikit-learn does; inputs of another width are refused. Empty in artifacts
+        written before it was recorded (then nothing is checked).
     """
 
     modes: tuple[str, ...]
@@ -43,8 +47,17 @@ class AvaModel:
     embedder: str
     metadata: dict[str, Any] = field(default_factory=dict)
     exposure_heads: dict[str, Any] = field(default_factory=dict)
+    feature_names_in_: tuple[str, ...] = ()
 
     def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.feature_names_in_ and (X.ndim != 2 or X.shape[1] != len(self.feature_names_in_)):
+            from ava_model.errors import ArtifactMismatch
+
+            raise ArtifactMismatch(
+                f"The model was fitted on {len(self.feature_names_in_)} input columns "
+                f"({self.feature_names_in_[0]} ... {self.feature_names_in_[-1]}); got an input of shape {X.shape}. "
+                "Build inputs with ava_model.core.features.build_features from the model's own embedder."
+            )
         k = len(self.modes)
         return X[:, :-k], np.asarray(X[:, -k:], dtype=np.float64)
 

@@ -9,11 +9,11 @@ class AvaPyfunc(mlflow.pyfunc.PythonModel):
     """Input: a DataFrame with ``prompt`` and ``platform`` columns. Output: one risk column per mode."""
 
     def load_context(self, context) -> None:  # noqa: D401 - MLflow hook
-        from ava_model.api import load
+        from ava_model.persistence.loading import load_scorer
 
-        self.predictor = load(context.artifacts["ava"])
+        self.scorer = load_scorer(context.artifacts["ava"])
 
     def predict(self, context, model_input, params=None):
         """Return a DataFrame of failure probabilities, one row per input row."""
         frame = model_input
-        return self.predictor.predict_proba(list(frame["prompt"]), list(frame["platform"]))
+        return self.scorer.predict_proba(list(frame["prompt"]), list(frame["platform"]))

@@ -1,6 +1,6 @@
 """The exposure rules (data/rules/exposure.yaml) as validated dataclasses: cues, measures, amounts, negations.
 
-Loaded and checked here, applied in :mod:`ava_model.reading.exposure`.
+Loaded and checked here, applied in :mod:`ava_model.core.exposure`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ava_model.errors import RulesError
-from ava_model.reading.numbers import NUMBER_TEXT
+from ava_model.text.numbers import NUMBER_TEXT
 
 _AMOUNT_NUMBER = rf"(?P<n>{NUMBER_TEXT}|an?|a single|single)"
 MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds", "actions", "numbered_steps")
@@ -96,7 +96,7 @@ class ExposureRules:
 
     @functools.cached_property
     def memo(self) -> dict[str, Any]:
-        """Return the prompt -> measured exposures memo of these rules (filled by :func:`ava_model.reading.exposure.measure`)."""
+        """Return the prompt -> measured exposures memo of these rules (filled by :func:`ava_model.core.exposure.measure`)."""
         return {}
 
 

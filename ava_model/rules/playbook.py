@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import functools
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from ava_model.errors import RulesError
-from ava_model.answer.rewrite_ops import OPERATIONS
 from ava_model.rules.taxonomy import Rules, read_yaml, require_field, str_list, load_rules, rules_dir
 
 STRENGTHS = ("HIGH", "MEDIUM", "LOW")
@@ -42,6 +41,42 @@ class EscalationRule:
     ticket_template: str
 
 
+# The rewrite operations a strategy may use (ava_model.answer.rewrite_ops implements each one).
+OPERATION_NAMES = ("shorten_spoken", "shorten_written", "drop_written", "keep_first_spoken", "cap_counts",
+                   "cap_durations", "regex", "keep_first_sentence_matching", "append", "prepend")
+
+
+@dataclass(frozen=True)
+class ExplainLimits:
+    """How much explaining one ``predict()`` does (``explain`` in rewrite_strategies.yaml).
+
+    Attributes
+    ----------
+    max_candidates:
+        Rewrite candidates built from a mode's strategies.
+    max_spans, max_exposure_spans:
+        Spans masked to find drivers, and how many of them are kept for the words that carry exposure.
+    max_drivers, min_driver_delta:
+        Drivers shown per mode, and the least risk drop a driver must cause.
+    min_gain:
+        The least risk drop for a rewrite to count as lowering the risk.
+    rescored_rewrites, rescored_driver_spans:
+        Candidates and masked spans embedded and re-scored in full (the rest are estimated).
+    """
+
+    max_candidates: int = 8
+    max_spans: int = 10
+    max_exposure_spans: int = 6
+    max_drivers: int = 3
+    min_driver_delta: float = 0.005
+    min_gain: float = 0.01
+    rescored_rewrites: int = 5
+    rescored_driver_spans: int = 2
+
+
+DEFAULT_LIMITS = ExplainLimits()
+
+
 @dataclass(frozen=True)
 class Playbook:
     """Rewrite strategies per mode, the similarity threshold, and escalation rules."""
@@ -53,8 +88,7 @@ class Playbook:
     escalation: dict[str, EscalationRule]
     overrides: dict[str, dict[str, dict[str, str]]]
     versions: dict[str, int]
-    rescored_rewrites: int = 3  # rewrite candidates embedded and re-scored in full (rewrite_strategies.yaml)
-    rescored_driver_spans: int = 4  # masked spans embedded and re-scored in full
+    limits: ExplainLimits = DEFAULT_LIMITS
 
     def escalation_for(self, mode: str, platform: str) -> EscalationRule:
         """Return the escalation rule of a mode, with the platform's override if it has one."""
@@ -86,8 +120,8 @@ def _parse_strategies(data: dict[str, Any], path: Path, rules: Rules) -> dict[st
             ops = require_field(entry, "ops", list, where)
             for op in ops:
                 name = op.get("op") if isinstance(op, dict) else None
-                if name not in OPERATIONS:
-                    raise RulesError(f"{where}: unknown operation {name!r}; valid: {', '.join(OPERATIONS)}.")
+                if name not in OPERATION_NAMES:
+                    raise RulesError(f"{where}: unknown operation {name!r}; valid: {', '.join(OPERATION_NAMES)}.")
             items.append(Strategy(mode, sid, require_field(entry, "description", str, where), tuple(ops)))
         if not items:
             raise RulesError(f"{path.name}: mode {mode!r} has an empty strategy list.")
@@ -125,6 +159,28 @@ def _parse_escalation(data: dict[str, Any], path: Path, rules: Rules) -> dict[st
     return parsed
 
 
+def _parse_limits(entry: dict[str, Any], where: str) -> ExplainLimits:
+    """Return the ExplainLimits of the ``explain`` block; every field is required and checked."""
+    values: dict[str, Any] = {}
+    for f in fields(ExplainLimits):
+        if f.type in ("int", int):
+            value = require_field(entry, f.name, int, where)
+            if isinstance(value, bool) or value < 1:
+                raise RulesError(f"{where}: {f.name} must be a whole number >= 1, got {value!r}.")
+        else:
+            value = float(require_field(entry, f.name, (int, float), where))
+            if not 0 <= value < 1:
+                raise RulesError(f"{where}: {f.name} must be in [0, 1), got {value!r}.")
+        values[f.name] = value
+    unknown = sorted(set(entry) - set(values))
+    if unknown:
+        raise RulesError(f"{where}: unknown fields {', '.join(unknown)}; valid: {', '.join(values)}.")
+    limits = ExplainLimits(**values)
+    if limits.max_exposure_spans > limits.max_spans:
+        raise RulesError(f"{where}: max_exposure_spans ({limits.max_exposure_spans}) exceeds max_spans ({limits.max_spans}).")
+    return limits
+
+
 def load_playbook(directory: str | Path | None = None) -> Playbook:
     """Return the validated rewrite strategies and escalation rules."""
     return _load_cached(str(Path(directory) if directory else rules_dir()))
@@ -139,11 +195,7 @@ def _load_cached(directory: str) -> Playbook:
     threshold = float(require_field(rewrite, "similarity_threshold", (int, float), rewrite_path.name))
     if not 0 < threshold < 1:
         raise RulesError(f"{rewrite_path.name}: similarity_threshold must be in (0, 1), got {threshold}.")
-    budgets = {}
-    for key in ("rescored_rewrites", "rescored_driver_spans"):
-        budgets[key] = require_field(rewrite, key, int, rewrite_path.name)
-        if budgets[key] < 1:
-            raise RulesError(f"{rewrite_path.name}: {key} must be a whole number >= 1, got {budgets[key]}.")
+    limits = _parse_limits(require_field(rewrite, "explain", dict, rewrite_path.name), f"{rewrite_path.name} explain")
     levels = require_field(escalation, "strength_levels", dict, escalation_path.name)
     if set(levels) != set(STRENGTHS):
         raise RulesError(f"{escalation_path.name}: strength_levels must define exactly {', '.join(STRENGTHS)}.")
@@ -156,7 +208,7 @@ def _load_cached(directory: str) -> Playbook:
     return Playbook(
         similarity_threshold=threshold,
         strategies=_parse_strategies(rewrite, rewrite_path, rules),
-        **budgets,
+        limits=limits,
         caveat=require_field(escalation, "caveat", str, escalation_path.name),
         strength_levels=dict(levels),
         escalation=_parse_escalation(escalation, escalation_path, rules),

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from ava_model.accounts.store import Account, AccountStore
 from ava_model.errors import AccountError, AvaError, InvalidPrompt, UnknownMode, UnknownPlatform
 from ava_model.answer.reference import ModeReference
+from ava_model.labels import score_log
 from ava_model.rules.taxonomy import FailureMode, Platform
 from ava_model.server.schemas import (
     MAX_BODY_BYTES,
@@ -187,7 +188,9 @@ def _add_routes(app: FastAPI) -> None:
         items = body.resolved()
         _check_items(predictor, items, body.batch)
         user = auth.charge(request, account, len(items), body.user)
-        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain, user=user) for i in items]
+        reports = [predictor.predict(i.prompt, i.platform, explain=body.explain) for i in items]
+        for report in reports:
+            score_log.append(report, user)
         thresholds = predictor.rules.thresholds
         return {
             "results": [r.to_dict() for r in reports],

@@ -23,8 +23,8 @@ from ava_model.rules.exposure import (
     load_exposure_rules,
     parse_exposure_rules,
 )
-from ava_model.reading.numbers import NumberMention, durations, numbers, parse_number
-from ava_model.reading.quotes import quotes
+from ava_model.text.numbers import NumberMention, durations, numbers, parse_number
+from ava_model.text.quotes import quotes
 
 _CLAUSE = re.compile(r"[,;:.!?\n]+|\s+(?=(?:and then|then|and|before|after that|after)\s)", re.IGNORECASE)
 _STEP_NUMBER = re.compile(
