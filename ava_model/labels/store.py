@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ava_model.errors import LabelStoreError, LabelValidationError
 from ava_model.labels.schema import LABEL_COLUMNS, validate_labels
-from ava_model.locations import REPO_DIR
+from ava_model.locations import state_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ STORE_COLUMNS = (*LABEL_COLUMNS, "user_id", "received_at", "supersedes", "id")
 def default_store_path() -> Path:
     """Return ``AVA_LABEL_STORE`` or ``data/labels.db`` in the repository."""
     env = os.environ.get("AVA_LABEL_STORE")
-    return Path(env) if env else REPO_DIR / "data" / "labels.db"
+    return Path(env) if env else state_dir() / "data" / "labels.db"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ava_model.errors import ArtifactError
-from ava_model.locations import REPO_DIR
+from ava_model.locations import state_dir
 
 SHA_TAG = "ava.artifact_sha256"
 _DEFAULT_TIMEOUT_S = 4
@@ -24,7 +24,7 @@ _DEFAULT_TIMEOUT_S = 4
 
 def tracking_uri() -> str:
     """Return ``MLFLOW_TRACKING_URI`` or the repository's SQLite store."""
-    default = REPO_DIR / "mlflow.db"
+    default = state_dir() / "mlflow.db"
     return os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{default}")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ava_model.errors import RulesError, UnknownMode, UnknownPlatform, suggest
-from ava_model.locations import PACKAGE_DIR, REPO_DIR
+from ava_model.locations import data_dir
 
 ANY_PLATFORM = "any"
 """Platform value of a prompt-level label: 'this prompt exercises the mode'."""
@@ -31,10 +31,7 @@ def rules_dir() -> Path:
     """
     if env := os.environ.get("AVA_RULES_DIR"):
         return Path(env)
-    packaged = PACKAGE_DIR / "_data" / "rules"
-    if packaged.is_dir():
-        return packaged
-    return REPO_DIR / "data" / "rules"
+    return data_dir("rules")
 
 
 @dataclass(frozen=True)
