@@ -57,6 +57,18 @@ class DriftInputError(AvaError, ValueError):
     """A drift input (window, embeddings, risks, labelled frame or setting) is malformed."""
 
 
+class ConfigError(AvaError, ValueError):
+    """A job's configuration or an argument names a bad value (training settings, queue sizes, backends)."""
+
+
+class UnreadableNumber(AvaError, ValueError):
+    """A text meant as a number is neither digits nor English number words."""
+
+
+class TrainingError(AvaError, ValueError):
+    """Training, comparing or promoting a model cannot go on with the data or models given."""
+
+
 class ArtifactError(AvaError):
     """A model artifact cannot be found or read."""
 

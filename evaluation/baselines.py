@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from training.baselines import base_rate_predictions, tfidf_predictions
+from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from training.result import TrainResult
@@ -85,7 +86,7 @@ def baseline_predictions(result: TrainResult) -> dict[str, dict[str, np.ndarray]
     """
     matrix, X, test_mask = result.matrix, result.features, np.asarray(result.test_mask, dtype=bool)
     if X is None:
-        raise ValueError("TrainResult.features is None; the SetFit-style baseline needs the training features.")
+        raise TrainingError("TrainResult.features is None; the SetFit-style baseline needs the training features.")
     prompts = list(matrix.prompts)
     out: dict[str, dict[str, np.ndarray]] = {}
     for j, mode in enumerate(matrix.modes):

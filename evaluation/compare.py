@@ -9,6 +9,7 @@ import pandas as pd
 
 from evaluation.evaluate import bootstrap_auc_brier
 from evaluation.metrics import binary_metrics
+from ava_model.errors import TrainingError
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def compare_models(uri_a: str | None, uri_b: str | None, config: CompareConfig |
     result = heldout_result(uri_a)
     other = load(uri_b).model
     if other.embedder != result.model.embedder:
-        raise ValueError(f"Models embed with {result.model.embedder!r} and {other.embedder!r}: "
+        raise TrainingError(f"Models embed with {result.model.embedder!r} and {other.embedder!r}: "
                          "their held-out features differ, compare them with separate `ava evaluate` runs.")
     test = np.asarray(result.test_mask, dtype=bool)
     X = result.features[test]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from ava_model.core.embedding import DEFAULT_EMBEDDER, Embedder, embedder_name
+from ava_model.errors import ConfigError
 
 
 def test_real_model_embeds_normalised_vectors(embedder):
@@ -127,7 +128,7 @@ def test_required_onnx_backend_fails_clearly_and_once(tmp_path):
 def test_torch_backend_and_unknown_backend(monkeypatch):
     assert Embedder(backend="torch").backend == "torch"
     monkeypatch.setenv("AVA_EMBEDDER_BACKEND", "tensorrt")
-    with pytest.raises(ValueError, match=r"'tensorrt'.*valid: auto, onnx, torch"):
+    with pytest.raises(ConfigError, match=r"'tensorrt'.*valid: auto, onnx, torch"):
         Embedder()
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from ava_model.core.exposure import load_exposure_rules
 from ava_model.core.features import STRUCTURE_FEATURES, build_features, exposure_matrix, quoted_spans, structure_features, structure_matrix
+from ava_model.errors import ConfigError
 
 
 def _feature(prompt: str, name: str) -> float:
@@ -43,5 +44,5 @@ def test_feature_matrix_shape_and_scaling():
     assert X.shape == (2, 4 + len(STRUCTURE_FEATURES) + n_modes)
     np.testing.assert_allclose(X[:, -n_modes:], exposure_matrix(prompts, tuple(load_exposure_rules().modes)))
     np.testing.assert_allclose(structure_matrix(prompts), np.log1p([structure_features(p) for p in prompts]))
-    with pytest.raises(ValueError, match="2 embeddings for 1 prompts"):
+    with pytest.raises(ConfigError, match="2 embeddings for 1 prompts"):
         build_features(emb, ["a cat"])

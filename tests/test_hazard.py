@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from ava_model.rules.curves import load_curves
 from ava_model.errors import RulesError
 from ava_model.core.hazard import ExposureHazard
+from ava_model.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_high_exposure_goes_past_the_platform_factor_and_none_stays_below(fitted
 
 def test_bad_input_shape_is_named(fitted):
     head, _ = fitted
-    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+    with pytest.raises(ConfigError, match=r"\(n, 2\)"):
         head.predict_proba(np.zeros((3, 3)))
 
 

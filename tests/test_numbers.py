@@ -3,6 +3,7 @@
 import pytest
 
 from ava_model.text.numbers import durations, numbers, parse_number
+from ava_model.errors import UnreadableNumber
 
 
 @pytest.mark.parametrize("text, value", [
@@ -14,7 +15,7 @@ def test_parse_number_reads_digits_words_and_compounds(text, value):
 
 
 def test_parse_number_names_the_bad_text():
-    with pytest.raises(ValueError, match="'lots'"):
+    with pytest.raises(UnreadableNumber, match="'lots'"):
         parse_number("lots")
 
 

@@ -9,6 +9,7 @@ import pytest
 from ava_model.labels.store import LabelStore
 from training.config import TrainConfig
 from training.paths import authored_dir, cache_dir
+from ava_model.errors import TrainingError
 
 SHOPS = ["bakery", "pharmacy", "bookshop", "barber", "cafe", "florist", "garage", "tailor", "deli", "cinema"]
 TEXTS = ["FRESH BREAD DAILY", "OPEN LATE TONIGHT", "HALF PRICE SALE", "NO PARKING HERE", "WELCOME BACK FRIENDS",
@@ -63,7 +64,7 @@ def test_user_labels_move_the_champion(tmp_path, shared_dir, shipped_predictor, 
     run = mlflow.get_run(result.run_id)
     assert run.data.tags["label_store.rows"] == "200"
     assert {"label_snapshot.csv", "gate_decision.csv"} <= {a.path for a in client.list_artifacts(result.run_id)}
-    with pytest.raises(ValueError, match="no previous champion"):
+    with pytest.raises(TrainingError, match="no previous champion"):
         rollback()
     from training.tracking import promote
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from ava_model.server.work_queue import QueueConfig, WorkQueue
+from ava_model.errors import ConfigError
 
 
 class _Held:
@@ -69,7 +70,7 @@ def test_other_routes_are_not_queued():
 
 @pytest.mark.parametrize("kwargs", [{"max_concurrent": 0}, {"max_waiting": -1}, {"wait_timeout_s": 0}])
 def test_bad_limits_are_named(kwargs):
-    with pytest.raises(ValueError, match=next(iter(kwargs))):
+    with pytest.raises(ConfigError, match=next(iter(kwargs))):
         QueueConfig(**kwargs)
 
 

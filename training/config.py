@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from training.paths import authored_dir, cache_dir, ladders_dir, shared_data_dir
+from ava_model.errors import ConfigError
 
 BENCHMARK_SOURCES = ("vbench2", "vbench", "t2v_compbench")
 
@@ -65,12 +66,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.calibration not in ("sigmoid", "isotonic"):
-            raise ValueError(f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}.")
+            raise ConfigError(f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}.")
         if not 0 < self.test_fraction < 1:
-            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}.")
+            raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}.")
         unknown = [s for s in self.sources if s not in BENCHMARK_SOURCES]
         if unknown:
-            raise ValueError(f"Unknown sources {unknown}; valid: {', '.join(BENCHMARK_SOURCES)}.")
+            raise ConfigError(f"Unknown sources {unknown}; valid: {', '.join(BENCHMARK_SOURCES)}.")
 
     def to_params(self) -> dict[str, str]:
         """Return the configuration as flat strings (MLflow parameters)."""

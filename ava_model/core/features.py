@@ -12,6 +12,7 @@ import numpy as np
 
 from ava_model.core.exposure import embedding_text, exposure_matrix, load_exposure_rules, read_prompt
 from ava_model.text.quotes import Quote, quoted_spans, quotes
+from ava_model.errors import ConfigError
 
 if TYPE_CHECKING:
     from ava_model.core.embedding import Embedder
@@ -78,7 +79,7 @@ def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
     the topic heads read everything before them.
     """
     if len(embeddings) != len(prompts):
-        raise ValueError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
+        raise ConfigError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
     exposures = exposure_matrix(prompts, tuple(load_exposure_rules().modes))
     structure = structure_matrix([embedding_text(p) for p in prompts])  # the topic heads never read a negation
     return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32)])

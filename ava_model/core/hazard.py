@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from ava_model.errors import ConfigError
 
 _EPS = 1e-6
 
@@ -53,7 +54,7 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
     def _design(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 2:
-            raise ValueError(f"ExposureHazard expects an (n, 2) array of [topic probability, exposure], got {X.shape}.")
+            raise ConfigError(f"ExposureHazard expects an (n, 2) array of [topic probability, exposure], got {X.shape}.")
         q = np.clip(X[:, 0], 0.0, 1.0 - _EPS)
         return np.column_stack([np.ones(len(X)), -np.log1p(-q), self._curve(X[:, 1])])
 

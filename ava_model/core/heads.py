@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from ava_model.errors import ConfigError
 
 HEAD_FAMILIES = ("logreg", "svm")
 
@@ -139,7 +140,7 @@ def make_head(family: str, C: float, n_structure: int):
         return ScaledLogisticRegression(C=C)
     if family == "svm":
         return RBFSupportVectorHead(C=C, n_structure=n_structure)
-    raise ValueError(f"Unknown head family {family!r}; valid: {', '.join(HEAD_FAMILIES)}.")
+    raise ConfigError(f"Unknown head family {family!r}; valid: {', '.join(HEAD_FAMILIES)}.")
 
 
 def make_calibrated_head(family: str, C: float, n_structure: int, method: str, folds: list[tuple[np.ndarray, np.ndarray]]):

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ava_model.answer.report import RiskReport
+from ava_model.errors import ConfigError
 
 MAX_ITEMS = 50
 """Most prompts one /v1/score request may carry."""
@@ -66,9 +67,9 @@ class ScoreRequest(BaseModel):
     def _one_form(self) -> ScoreRequest:
         single = self.prompt is not None or self.platform is not None
         if single and self.items is not None:
-            raise ValueError("Send either 'prompt' and 'platform', or 'items', not both.")
+            raise ConfigError("Send either 'prompt' and 'platform', or 'items', not both.")
         if self.items is None and (self.prompt is None or self.platform is None):
-            raise ValueError("Send 'prompt' and 'platform' (both strings), or 'items': a list of {prompt, platform}.")
+            raise ConfigError("Send 'prompt' and 'platform' (both strings), or 'items': a list of {prompt, platform}.")
         return self
 
     @property

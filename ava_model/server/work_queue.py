@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from ava_model.errors import ConfigError
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -32,11 +33,11 @@ class QueueConfig:
 
     def __post_init__(self) -> None:
         if self.max_concurrent < 1:
-            raise ValueError(f"max_concurrent must be >= 1, got {self.max_concurrent}.")
+            raise ConfigError(f"max_concurrent must be >= 1, got {self.max_concurrent}.")
         if self.max_waiting < 0:
-            raise ValueError(f"max_waiting must be >= 0, got {self.max_waiting}.")
+            raise ConfigError(f"max_waiting must be >= 0, got {self.max_waiting}.")
         if not self.wait_timeout_s > 0:
-            raise ValueError(f"wait_timeout_s must be > 0, got {self.wait_timeout_s}.")
+            raise ConfigError(f"wait_timeout_s must be > 0, got {self.wait_timeout_s}.")
 
 
 class WorkQueue:

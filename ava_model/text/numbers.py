@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ava_model.errors import UnreadableNumber
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -72,7 +73,7 @@ def parse_number(text: str) -> float:
         elif word == "and":
             continue
         else:
-            raise ValueError(f"{text!r} is not a number: use digits or English number words such as 'twenty-three'.")
+            raise UnreadableNumber(f"{text!r} is not a number: use digits or English number words such as 'twenty-three'.")
     return float(total + current)
 
 
