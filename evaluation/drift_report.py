@@ -1,34 +1,27 @@
-"""A DriftReport as one self-contained HTML page: verdicts, output drift, lights, clusters, histograms."""
+"""A DriftReport as one self-contained HTML page: verdicts, output drift, lights, clusters, histograms.
+
+The markup is the template ``evaluation/templates/drift.html``, rendered (autoescaped) by
+:func:`evaluation.report_html.render_template`; this module draws the figures and gathers the rows.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from evaluation.report_html import figure_png, image_tag, render_template
 
 if TYPE_CHECKING:
     from evaluation.drift import DriftReport
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}.yes{color:#b00020;font-weight:600}.no{color:#2e7d32}.banner{padding:.6em 1em;border-radius:6px}
-.drift{background:#fde7e9}.stable{background:#e8f5e9}img{max-width:100%}small{color:#666}
-"""
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
-def _png(fig: Any) -> str:
+def _png(fig: Any) -> Markup:
     """Return an <img> tag holding the figure as a base64 PNG, and close the figure."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}" alt="">'
+    return image_tag(figure_png(fig, dpi=90, bbox_inches="tight"), "")
 
 
 def _histograms_figure(histograms: dict[str, dict[str, list[float]]]) -> Any:
@@ -89,74 +82,50 @@ def _clusters_figure(clusters: list) -> Any:
     return fig
 
 
-def _yes_no(flag: bool) -> str:
-    return '<span class="yes">drift</span>' if flag else '<span class="no">stable</span>'
-
-
 def _details(details: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in details.items())
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _sections(report: DriftReport) -> list[str]:
-    """Return the HTML sections of the page body."""
-    tests = _table(
-        ["test", "statistic", "p-value", "verdict", "details"],
-        [[html.escape(t.name), f"{t.statistic:.4g}", f"{t.p_value:.3g}", _yes_no(t.drifted),
-          f"<small>{html.escape(_details(t.details))}</small>"]
-         for t in report.tests]
-        + [["output_psi", f"{max(o['psi'] for o in report.output.values()):.3g}", "",
-            _yes_no(report.verdicts["output_psi"]),
-            f"<small>max PSI over modes; threshold {report.config.get('psi_threshold')}</small>"]],
-    )
-    output = _table(
-        ["mode", "PSI", "KS", "KS p (Bonferroni)", "mean risk ref", "mean risk cur", "verdict"],
-        [[html.escape(m), f"{o['psi']:.3f}", f"{o['ks_statistic']:.3f}", f"{o['ks_p_adjusted']:.3g}",
-          f"{o['mean_reference']:.3f}", f"{o['mean_current']:.3f}", _yes_no(o["drifted"])]
-         for m, o in sorted(report.output.items(), key=lambda kv: -kv[1]["psi"])],
-    )
-    change = report.light_shares["change"]
-    lights = _table(["light", "reference", "current", "change"],
-                    [[k, f"{report.light_shares['reference'][k]:.1%}", f"{report.light_shares['current'][k]:.1%}",
-                      f"{change[k]:+.1%}"] for k in LIGHT_COLOURS])
-    clusters = _table(
-        ["cluster", "share ref", "share cur", "shift", "current prompts nearest the centre"],
-        [[str(c.cluster), f"{c.share_reference:.1%}", f"{c.share_current:.1%}", f"{c.shift:+.1%}",
-          "<br>".join(html.escape(e) for e in c.examples) or "<small>no current prompts</small>"]
-         for c in report.clusters],
-    )
-    return [
-        "<h2>Tests</h2>", tests,
-        "<h2>Predicted risk per mode</h2>", output, _png(_histograms_figure(report.histograms)),
-        "<h2>Traffic lights</h2>", lights, _png(_lights_figure(report.light_shares)),
-        "<h2>What moved: clusters of prompts</h2>",
-        "<p><small>k-means on the pooled embeddings; sorted by growth in the current window's share.</small></p>",
-        clusters, _png(_clusters_figure(report.clusters)),
-    ]
+def _context(report: DriftReport) -> dict[str, Any]:
+    """Return the variables of ``drift.html``: the verdict, the rows of each table and the figures."""
+    return {
+        "drifted": report.drifted,
+        "failing": ", ".join(k for k, v in report.verdicts.items() if v) or "none",
+        "n_reference": report.n_reference,
+        "n_current": report.n_current,
+        "config": report.config,
+        "tests": [(t, _details(t.details)) for t in report.tests],
+        "max_psi": max(o["psi"] for o in report.output.values()),
+        "psi_drifted": report.verdicts["output_psi"],
+        "output": sorted(report.output.items(), key=lambda kv: -kv[1]["psi"]),
+        "lights": list(LIGHT_COLOURS),
+        "shares": report.light_shares,
+        "clusters": report.clusters,
+        "histograms_figure": _png(_histograms_figure(report.histograms)),
+        "lights_figure": _png(_lights_figure(report.light_shares)),
+        "clusters_figure": _png(_clusters_figure(report.clusters)),
+    }
 
 
 def render_drift_html(report: DriftReport, path: str | Path) -> Path:
-    """Return the path of one self-contained HTML page rendering the report (plots embedded as PNG)."""
+    """Write one self-contained HTML page rendering the report (plots embedded as PNG) and return its path.
+
+    Parameters
+    ----------
+    report:
+        The drift report, from ``evaluation.drift``.
+    path:
+        Where to write the page; parent folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    verdict = "Drift detected" if report.drifted else "No drift detected"
-    failing = ", ".join(k for k, v in report.verdicts.items() if v) or "none"
-    page = "\n".join([
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8"><title>AVA drift report</title>',
-        f"<style>{STYLE}</style></head><body>", "<h1>AVA drift report</h1>",
-        f'<p class="banner {"drift" if report.drifted else "stable"}"><b>{verdict}</b> '
-        f"({report.n_reference} reference vs {report.n_current} current prompts; "
-        f"drifted tests: {html.escape(failing)}; "
-        f"alpha {report.config.get('alpha')})</p>",
-        *_sections(report), "</body></html>",
-    ])
-    path.write_text(page, encoding="utf-8")
+    path.write_text(render_template("drift.html", **_context(report)), encoding="utf-8")
     return path

@@ -1,37 +1,124 @@
-"""Render an EvaluationReport (and a leave-one-source-out table) as one self-contained HTML page."""
+"""Render an EvaluationReport (and a leave-one-source-out table) as one self-contained HTML page.
+
+The markup lives in Jinja2 templates in ``evaluation/templates``. :func:`render_template` fills
+them through one environment that escapes every value it prints (autoescaping) and refuses a
+variable the caller did not pass (``StrictUndefined``); ``evaluation.drift_report`` uses it too.
+"""
 
 from __future__ import annotations
 
 import base64
-import html
+import io
+import math
 import tempfile
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from evaluation.plots import reliability_diagram
 
-_CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;font-size:12px;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
-th{background:#f3f3f3}td:first-child,td:nth-child(2){text-align:left}.warn{background:#fff4e5;border-left:4px solid #e65100;
-padding:.5em 1em}img{max-width:100%}"""
+TEMPLATES_DIR = Path(__file__).with_name("templates")
 _ROC_PREDICTORS = ("ava", "tfidf_lr", "setfit_lr")
+_NA = "–"  # a missing number in a table
+_METRIC_COLUMNS = ["mode", "predictor", "n", "positives", "roc_auc", "auc_lo", "auc_hi", "pr_auc", "brier",
+                   "brier_lo", "brier_hi", "log_loss", "ece"]
 
 
-def _png(fig) -> str:
+# --- the template environment -------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """Return the Jinja2 environment of the evaluation reports (built once).
+
+    Returns
+    -------
+    jinja2.Environment
+        Loads ``evaluation/templates``, autoescapes every printed value and raises
+        ``jinja2.UndefinedError`` on a missing variable. Filter ``fmt``: Python's ``format(value, spec)``.
+    """
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = format
+    return env
+
+
+def render_template(template: str, **context: Any) -> str:
+    """Return a template of ``evaluation/templates`` rendered with ``context``.
+
+    Parameters
+    ----------
+    template:
+        The file name, e.g. ``"evaluation.html"``.
+    **context:
+        The variables the template uses; every one it prints is escaped.
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Raises
+    ------
+    jinja2.UndefinedError
+        When the template uses a variable that is not in ``context``.
+    """
+    return environment().get_template(template).render(**context)
+
+
+def image_tag(png: bytes, alt: str = "") -> Markup:
+    """Return an ``<img>`` holding a PNG as a base64 data URL, from the ``image`` macro of ``_macros.html``.
+
+    Parameters
+    ----------
+    png:
+        The PNG bytes.
+    alt:
+        The alternative text (escaped).
+
+    Returns
+    -------
+    markupsafe.Markup
+        The tag, safe to print in a template: its only inputs are base64 digits and the escaped ``alt``.
+    """
+    data = base64.b64encode(png).decode("ascii")
+    return environment().get_template("_macros.html").module.image(data, alt)
+
+
+def figure_png(fig: Any, **savefig: Any) -> bytes:
+    """Return a matplotlib figure as PNG bytes and close it.
+
+    Parameters
+    ----------
+    fig:
+        The figure.
+    **savefig:
+        Options for ``fig.savefig`` (dpi, bbox_inches...).
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
     import matplotlib.pyplot as plt
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "figure.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return _img(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", **savefig)
+    plt.close(fig)
+    return buffer.getvalue()
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(Path(path).stem)}">'
+def _png(fig: Any) -> Markup:
+    return image_tag(figure_png(fig, dpi=100), "figure")
+
+
+def _img(path: Path) -> Markup:
+    return image_tag(Path(path).read_bytes(), Path(path).stem)
 
 
 def _grid(n: int):
@@ -46,7 +133,7 @@ def _grid(n: int):
     return fig, axes
 
 
-def roc_figure(report) -> str:
+def roc_figure(report) -> Markup:
     """Return an <img> of ROC curves per mode: AVA against the TF-IDF and SetFit-style baselines."""
     from sklearn.metrics import roc_curve
 
@@ -69,7 +156,7 @@ def roc_figure(report) -> str:
     return _png(fig)
 
 
-def factor_heatmap(factors: pd.DataFrame) -> str:
+def factor_heatmap(factors: pd.DataFrame) -> Markup:
     """Return an <img> heatmap of mode x platform factors: risk when a prompt exercises the mode."""
     import matplotlib
 
@@ -89,72 +176,78 @@ def factor_heatmap(factors: pd.DataFrame) -> str:
     return _png(fig)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", border=0)
+def _cell(value: Any) -> str:
+    """Return a table cell as text: floats with three decimals, missing numbers as a dash."""
+    if isinstance(value, (float, np.floating)):
+        return _NA if math.isnan(value) else f"{value:.3f}"
+    if value is not None and pd.api.types.is_scalar(value) and pd.isna(value):
+        return _NA
+    return str(value)
 
 
-def _shortfall_section(report) -> str:
-    worse = report.shortfalls()
-    if worse.empty:
-        return '<p>AVA has the highest held-out ROC AUC of every predictor on every mode.</p>'
-    items = []
-    for r in worse.itertuples():
-        strength = ("its 95% CI lies wholly above AVA's AUC" if r.ci_above_ava
-                    else "within AVA's noise: its CI includes AVA's AUC")
-        items.append(f"<li><b>{html.escape(r.mode)}</b>: baseline <b>{html.escape(r.predictor)}</b> AUC "
-                     f"{r.roc_auc:.3f} [{r.auc_lo:.3f}, {r.auc_hi:.3f}] vs AVA {r.ava_roc_auc:.3f} - {strength}.</li>")
-    return ('<div class="warn"><p><b>Where AVA does NOT beat a baseline</b> (baseline ROC AUC above AVA\'s '
-            f'on the same held-out prompts; {len(worse)} mode/baseline pairs):</p><ul>{"".join(items)}</ul></div>')
+def frame_table(frame: pd.DataFrame) -> dict[str, list]:
+    """Return a data frame as the ``columns`` and ``rows`` (of cell text) of the ``table`` macro; no index.
+
+    Parameters
+    ----------
+    frame:
+        The table, one header row of column names.
+
+    Returns
+    -------
+    dict
+        ``columns``: the column names; ``rows``: one list of cell strings per row.
+    """
+    return {"columns": [str(c) for c in frame.columns],
+            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
 
 
-def _loso_section(loso: pd.DataFrame | None) -> str:
+def _loso(loso: pd.DataFrame | None) -> dict[str, Any] | None:
+    """Return what the leave-one-source-out section shows, or None without results."""
     if loso is None or loso.empty:
-        return "<p>No leave-one-source-out results were supplied.</p>"
+        return None
     wide = loso.pivot_table(index=["source", "mode"], columns="predictor", values=["roc_auc", "brier"]).reset_index()
     wide.columns = ["_".join(c for c in col if c) for col in wide.columns]
     means = loso.groupby(["source", "predictor"])["roc_auc"].mean().unstack().rename_axis(columns=None).reset_index()
     both = {"roc_auc_ava", "roc_auc_tfidf_lr"} <= set(wide.columns)
     lost = wide[wide["roc_auc_tfidf_lr"] > wide["roc_auc_ava"]] if both else wide.iloc[:0]
-    losses = ("<p>AVA beats the TF-IDF baseline on every held-out source and mode.</p>" if lost.empty else
-              '<div class="warn"><p><b>Where AVA does NOT beat the TF-IDF baseline out of source</b>: '
-              + "; ".join(f"{html.escape(r.source)} / {html.escape(r.mode)} (TF-IDF {r.roc_auc_tfidf_lr:.3f} vs "
-                          f"AVA {r.roc_auc_ava:.3f})" for r in lost.itertuples()) + ".</p></div>")
-    return ("<p>Each row: AVA and the TF-IDF baseline trained without any prompt of that source "
-            "(nor near-duplicates of one), scored on that source.</p>" + losses
-            + "<h3>Mean ROC AUC per held-out source</h3>" + _table(means) + "<h3>Per mode</h3>" + _table(wide))
+    return {"losses": list(lost.itertuples()), "means": frame_table(means), "wide": frame_table(wide)}
 
 
 def render_evaluation_html(report, loso_table: pd.DataFrame | None, path: str | Path) -> Path:
-    """Write the evaluation page (metrics with CIs, reliability, ROC, LOSO, platform factors) and return its path."""
+    """Write the evaluation page (metrics with CIs, reliability, ROC, LOSO, platform factors) and return its path.
+
+    Parameters
+    ----------
+    report:
+        The ``evaluation.evaluate.EvaluationReport``.
+    loso_table:
+        Leave-one-source-out results (source, mode, predictor, roc_auc, brier...), or None.
+    path:
+        Where to write the page; parent folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = ["mode", "predictor", "n", "positives", "roc_auc", "auc_lo", "auc_hi", "pr_auc", "brier",
-               "brier_lo", "brier_hi", "log_loss", "ece"]
     curves = {m: (report.labels[m], report.predictions[m]["ava"], report.weights[m]) for m in report.labels}
     with tempfile.TemporaryDirectory() as tmp:
         reliability = _img(reliability_diagram(curves, Path(tmp) / "reliability.png", "AVA reliability (held out)"))
-    summary = report.summary().reset_index()
-    platform = ("<p>No held-out outcome labels: per-platform numbers are unavailable.</p>" if report.platform.empty
-                else _table(report.platform))
-    body = [
-        "<h1>AVA evaluation (held-out split)</h1>",
-        f"<p>{report.config.n_bootstrap} bootstrap resamples of the held-out prompts give the 95% CIs. "
-        "Every baseline (base rate, TF-IDF + LR, keyword rule, SetFit-style LR on AVA's features) "
-        "trains on exactly AVA's training split.</p>",
-        _shortfall_section(report),
-        "<h2>Summary (mean over modes)</h2>", _table(summary),
-        "<h2>Metrics per mode with 95% bootstrap CIs</h2>", _table(report.table[columns]),
-        "<h2>Reliability diagrams (AVA; labels are bin weights)</h2>", reliability,
-        "<h2>ROC curves</h2>", roc_figure(report),
-        "<h2>Leave one source out</h2>", _loso_section(loso_table),
-        "<h2>Per-platform outcome labels (held out)</h2>", platform,
-        "<h2>Risk by platform</h2><p>Mean predicted risk per platform and mode over the held-out prompts that "
-        "exercise the mode, next to the published (VideoPhy) or user-observed failure rates where they exist.</p>",
-        factor_heatmap(report.factors),
-        "<h3>Published and observed failure rates</h3>",
-        _table(report.published) if len(report.published) else "<p>No published or observed rates.</p>",
-    ]
-    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>AVA evaluation</title><style>{_CSS}</style>'
-            f"</head><body>{''.join(body)}</body></html>")
+    page = render_template(
+        "evaluation.html",
+        n_bootstrap=report.config.n_bootstrap,
+        shortfalls=list(report.shortfalls().itertuples()),
+        summary=frame_table(report.summary().reset_index()),
+        metrics=frame_table(report.table[_METRIC_COLUMNS]),
+        reliability=reliability,
+        roc=roc_figure(report),
+        loso=_loso(loso_table),
+        platform=None if report.platform.empty else frame_table(report.platform),
+        heatmap=factor_heatmap(report.factors),
+        published=frame_table(report.published) if len(report.published) else None,
+    )
     path.write_text(page, encoding="utf-8")
     return path

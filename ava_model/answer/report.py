@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
 
 _SHOWN_FROM = 0.05  # terminal summary lists modes from this risk up
+
+
 def _tie_tolerance() -> float:
     from ava_model.rules.taxonomy import load_rules
 
@@ -15,6 +23,47 @@ def _tie_tolerance() -> float:
 
 
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """Return the Jinja2 environment of the report's notebook HTML (built once).
+
+    Returns
+    -------
+    jinja2.Environment
+        Loads ``ava_model/answer/templates``, autoescapes every printed value and raises
+        ``jinja2.UndefinedError`` on a missing variable. Filter ``fmt``: Python's ``format(value, spec)``.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = format
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    """Return a template of ``ava_model/answer/templates`` rendered with ``context``.
+
+    Parameters
+    ----------
+    template:
+        The file name, e.g. ``"report.html"``.
+    **context:
+        The variables the template uses; every one it prints is escaped.
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Raises
+    ------
+    jinja2.UndefinedError
+        When the template uses a variable that is not in ``context``.
+    """
+    return environment().get_template(template).render(**context)
 
 
 def _quoted(text: str) -> str:
@@ -182,32 +231,9 @@ class RiskReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colour = _COLOURS.get(self.light, "#555")
-        rows = "".join(
-            f"<tr><td>{html.escape(m)}</td><td>{r:.2f}</td>"
-            f"<td><div style='background:{colour};height:10px;width:{round(r * 200)}px'></div></td></tr>"
-            for m, r in sorted(self.risks.items(), key=lambda kv: -kv[1])
-            if r >= _SHOWN_FROM or m == self.top_mode
-        )
-        parts = [
-            f"<div><b style='color:{colour}'>{self.light.upper()}</b> on <code>{html.escape(self.platform)}</code>"
-            f" — top risk <b>{html.escape(self.top_mode)}</b> {self.top_risk:.2f}"
-            f"<br><i>{html.escape(self.prompt)}</i><table>{rows}</table>"
-        ]
-        for mode, drivers in self.drivers.items():
-            if drivers:
-                items = ", ".join(f"<mark>{html.escape(d.text)}</mark> −{d.delta:.2f}" for d in drivers)
-                parts.append(f"<p>Why {html.escape(mode)}: {items}</p>")
-        if self.rewrite is not None:
-            r = self.rewrite
-            body = (f"<b>Safer rewrite</b> ({html.escape(r.message)})<br><code>{html.escape(r.prompt or '')}</code>"
-                    if r.helped else f"<b>Rewrite</b>: {html.escape(r.message)}")
-            parts.append(f"<p>{body}</p>")
+        """Return the report as HTML for a notebook (template ``ava_model/answer/templates/report.html``)."""
+        shown = [(m, r, round(r * 200)) for m, r in sorted(self.risks.items(), key=lambda kv: -kv[1])
+                 if r >= _SHOWN_FROM or m == self.top_mode]
         safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - _tie_tolerance()][:3]
-        if safer:
-            parts.append("<p><b>Safer platforms</b>: " + "; ".join(html.escape(a.reason) for a in safer) + "</p>")
-        if self.escalation is not None:
-            k = self.escalation
-            parts.append(f"<p><b>If it fails anyway</b>: {html.escape(k.technical_term)} — documentation strength "
-                         f"{html.escape(k.documentation_strength)}; support: {html.escape(k.support_channel)}</p>")
-        return "".join(parts) + "</div>"
+        return render_html("report.html", report=self, colour=_COLOURS.get(self.light, "#555"), rows=shown,
+                           safer=safer)
