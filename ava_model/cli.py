@@ -99,8 +99,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from training.config import TrainConfig
-    from training.trainer import train
+    from ava_training.config import TrainConfig
+    from ava_training.trainer import train
 
     from ava_model.labels.store import default_store_path
 
@@ -114,7 +114,7 @@ def _train(args: argparse.Namespace) -> int:
         **({"data_dir": Path(args.data_dir)} if args.data_dir else {}),
     )
     if args.since_champion:
-        from training.retrain import retrain
+        from ava_training.retrain import retrain
 
         result, decision = retrain(config)
         print(result.summary().round(3).to_string())
@@ -127,8 +127,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from evaluation.drift import detect_drift
-    from evaluation.drift_report import render_drift_html
+    from ava_evaluation.drift import detect_drift
+    from ava_evaluation.drift_report import render_drift_html
 
     report = detect_drift(args.reference, args.current)
     if args.out:
@@ -141,7 +141,7 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _registry(action: str, version: str | None) -> int:
-    from training.tracking import promote, rollback
+    from ava_training.tracking import promote, rollback
 
     try:
         print(promote(version) if action == "promote" else rollback())
@@ -152,18 +152,18 @@ def _registry(action: str, version: str | None) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     if args.compare:
-        from evaluation.compare import compare_models
+        from ava_evaluation.compare import compare_models
 
         table = compare_models(*args.compare)
         print(f"A = {args.compare[0]}, B = {args.compare[1]}; delta = AUC(B) - AUC(A), paired bootstrap")
         print(table.round(4).to_string(index=False))
         return 0
     if args.report:
-        from evaluation.heldout import write_report
+        from ava_evaluation.heldout import write_report
 
         print(f"Report written to {write_report(args.model, Path(args.report), with_loso=not args.no_loso)}")
         return 0
-    from evaluation.heldout import evaluate_artifact
+    from ava_evaluation.heldout import evaluate_artifact
 
     table = evaluate_artifact(args.model)
     print(table.round(3).to_string(index=False))

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from training.baselines import base_rate_predictions, tfidf_predictions
+from ava_training.baselines import base_rate_predictions, tfidf_predictions
 from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
-    from training.result import TrainResult
+    from ava_training.result import TrainResult
 
 BASELINES = ("base_rate", "tfidf_lr", "keyword", "setfit_lr")
 

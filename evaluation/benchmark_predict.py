@@ -1,6 +1,6 @@
 """Time one full predict() (risks, drivers, rewrite, alternatives, escalation) warm, and batched predict_proba.
 
-Run: ``python -m evaluation.benchmark_predict [--backend onnx torch]``. Prints numbers for
+Run: ``python -m ava_evaluation.benchmark_predict [--backend onnx torch]``. Prints numbers for
 each embedder backend (ONNX Runtime, the default, and PyTorch); asserts nothing.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import statistics
 import time
 
-from evaluation.rewrite_eval import read_prompts
+from ava_evaluation.rewrite_eval import read_prompts
 
 
 def main(argv: list[str] | None = None) -> None:

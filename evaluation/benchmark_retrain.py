@@ -1,6 +1,6 @@
 """Time an incremental retrain with 1,000 new user labels on top of the existing data.
 
-Run: ``python -m evaluation.benchmark_retrain``. Uses a temporary label store and MLflow
+Run: ``python -m ava_evaluation.benchmark_retrain``. Uses a temporary label store and MLflow
 store; the embedding cache makes everything but the new prompts free to embed.
 Prints numbers; asserts nothing.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 def main() -> None:
     """Write 1,000 labels, retrain against the champion, print the wall-clock time of each stage."""
     from ava_model.labels.store import LabelStore
-    from training.config import TrainConfig
-    from training.retrain import current_champion, retrain
+    from ava_training.config import TrainConfig
+    from ava_training.retrain import current_champion, retrain
 
     subjects = ["a chef", "a pilot", "a nurse", "a boxer", "a singer", "a teacher", "a farmer", "a diver",
                 "a painter", "a runner"]

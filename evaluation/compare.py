@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.evaluate import bootstrap_auc_brier
-from evaluation.metrics import binary_metrics
+from ava_evaluation.evaluate import bootstrap_auc_brier
+from ava_training.metrics import binary_metrics
 from ava_model.errors import TrainingError
 
 
@@ -43,7 +43,7 @@ def paired_auc_difference(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, w: np
 def compare_models(uri_a: str | None, uri_b: str | None, config: CompareConfig | None = None) -> pd.DataFrame:
     """Return one row per mode comparing model A and model B on the held-out split training defines."""
     from ava_model.api import load
-    from evaluation.heldout import heldout_result
+    from ava_evaluation.heldout import heldout_result
 
     config = config or CompareConfig()
     result = heldout_result(uri_a)

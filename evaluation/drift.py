@@ -8,10 +8,10 @@ Three questions, in the order their evidence arrives:
 2. Output drift: has the predicted risk moved? PSI and a KS test per mode, and the
    change in the shares of green/yellow/red lights.
 3. Performance drift, once outcome labels arrive: AUC and Brier per time window with
-   bootstrap intervals (``evaluation.performance_drift``).
+   bootstrap intervals (``ava_evaluation.performance_drift``).
 
 ``detect_drift`` answers 1 and 2 for two windows of prompts (DataFrames or JSONL
-scoring logs) and returns a DriftReport; ``evaluation.drift_report`` renders it as HTML.
+scoring logs) and returns a DriftReport; ``ava_evaluation.drift_report`` renders it as HTML.
 """
 
 from __future__ import annotations

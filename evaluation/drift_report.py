@@ -1,7 +1,7 @@
 """A DriftReport as one self-contained HTML page: verdicts, output drift, lights, clusters, histograms.
 
 The markup is the template ``evaluation/templates/drift.html``, rendered (autoescaped) by
-:func:`evaluation.report_html.render_template`; this module draws the figures and gathers the rows.
+:func:`ava_evaluation.report_html.render_template`; this module draws the figures and gathers the rows.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from evaluation.report_html import figure_png, image_tag, render_template
+from ava_evaluation.report_html import figure_png, image_tag, render_template
 
 if TYPE_CHECKING:
-    from evaluation.drift import DriftReport
+    from ava_evaluation.drift import DriftReport
 
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
@@ -113,7 +113,7 @@ def render_drift_html(report: DriftReport, path: str | Path) -> Path:
     Parameters
     ----------
     report:
-        The drift report, from ``evaluation.drift``.
+        The drift report, from ``ava_evaluation.drift``.
     path:
         Where to write the page; parent folders are created.
 

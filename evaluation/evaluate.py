@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from evaluation.baselines import BASELINES, baseline_predictions, mode_rows
-from evaluation.metrics import METRIC_NAMES, binary_metrics, calibration_bins, expected_calibration_error
+from ava_evaluation.baselines import BASELINES, baseline_predictions, mode_rows
+from ava_training.metrics import METRIC_NAMES, binary_metrics, calibration_bins, expected_calibration_error
 
 if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
-    from training.config import TrainConfig
-    from training.result import TrainResult
+    from ava_training.config import TrainConfig
+    from ava_training.result import TrainResult
 
 PREDICTORS = ("ava",) + BASELINES
 LOSO_SOURCES = ("vbench2", "t2v_compbench", "vbench", "authored")
@@ -225,12 +225,12 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     from ava_model.core.embedding import Embedder
     from ava_model.core.features import build_features, embed
     from ava_model.rules.taxonomy import load_rules
-    from training.baselines import tfidf_predictions
-    from training.config import TrainConfig
-    from training.data import load_training_data
-    from training.dataset import build_label_matrix
-    from training.fit import fit_heads
-    from training.splits import near_duplicate_groups
+    from ava_training.baselines import tfidf_predictions
+    from ava_training.config import TrainConfig
+    from ava_training.data import load_training_data
+    from ava_training.dataset import build_label_matrix
+    from ava_training.fit import fit_heads
+    from ava_training.splits import near_duplicate_groups
 
     config = replace(config or TrainConfig(), head_candidates=(("svm", 4.0),), cv_folds=3)
     rules = load_rules()

@@ -18,11 +18,11 @@ def heldout_result(uri: str | None = None):
     from ava_model.core.embedding import Embedder
     from ava_model.core.features import build_features, embed
     from ava_model.rules.taxonomy import ANY_PLATFORM
-    from training.config import TrainConfig
-    from training.data import load_training_data
-    from training.dataset import build_label_matrix
-    from training.splits import group_keys, holdout_mask, near_duplicate_groups
-    from training.trainer import TrainResult, _predict_heldout, heldout_metrics, outcome_predictions
+    from ava_training.config import TrainConfig
+    from ava_training.data import load_training_data
+    from ava_training.dataset import build_label_matrix
+    from ava_training.splits import group_keys, holdout_mask, near_duplicate_groups
+    from ava_training.trainer import TrainResult, _predict_heldout, heldout_metrics, outcome_predictions
 
     predictor = load(uri)
     config = TrainConfig()
@@ -57,9 +57,9 @@ def write_report(uri: str | None, path: Path, with_loso: bool = True, track: boo
     With ``track`` the report, its tables and the mean metrics are logged to an MLflow run
     (experiment ``ava``, run name ``evaluation``).
     """
-    from evaluation.evaluate import EvalConfig, evaluate_split, leave_one_source_out
-    from evaluation.report_html import render_evaluation_html
-    from training.config import TrainConfig
+    from ava_evaluation.evaluate import EvalConfig, evaluate_split, leave_one_source_out
+    from ava_evaluation.report_html import render_evaluation_html
+    from ava_training.config import TrainConfig
 
     report = evaluate_split(heldout_result(uri), EvalConfig())
     loso = leave_one_source_out(TrainConfig()) if with_loso else None
@@ -70,7 +70,7 @@ def write_report(uri: str | None, path: Path, with_loso: bool = True, track: boo
         import mlflow
 
         from ava_model.persistence.registry import tracking_uri
-        from training.tracking import _experiment_id
+        from ava_training.tracking import _experiment_id
 
         mlflow.set_tracking_uri(tracking_uri())
         with mlflow.start_run(experiment_id=_experiment_id(mlflow), run_name="evaluation"):

@@ -2,7 +2,7 @@
 
 A ladder is one scene at rising exposures plus a negated version (data/ladders). A pair of
 neighbouring rungs (negated < step 0 < step 1 < ...) is ordered when the later rung's risk of
-the ladder's mode is strictly higher. Run ``python -m evaluation.ladders`` for the held-out
+the ladder's mode is strictly higher. Run ``python -m ava_evaluation.ladders`` for the held-out
 (``eval``) ladders, which no model was trained on.
 """
 
@@ -34,7 +34,7 @@ class LadderReport:
 
 
 def score_ladders(predictor, table: pd.DataFrame, platform: str | None = None) -> LadderReport:
-    """Return the LadderReport of a predictor on a ladder table (:func:`training.importers.read_ladders`).
+    """Return the LadderReport of a predictor on a ladder table (:func:`ava_training.importers.read_ladders`).
 
     ``platform``: default ``default_platform`` of data/rules/thresholds.yaml.
     """
@@ -57,8 +57,8 @@ def score_ladders(predictor, table: pd.DataFrame, platform: str | None = None) -
 def main(argv: list[str] | None = None) -> int:
     """Print the ordering table of the held-out ladders; with --json write it too."""
     from ava_model.api import load
-    from training.importers import read_ladders
-    from training.paths import ladders_dir
+    from ava_training.importers import read_ladders
+    from ava_training.paths import ladders_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("eval", "fresh", "train"), default="eval",

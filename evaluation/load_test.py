@@ -1,6 +1,6 @@
 """Load and fault test of ``ava serve`` on loopback, bounded in requests and time.
 
-``python -m evaluation.load_test`` starts the server in a child process on 127.0.0.1 (or uses
+``python -m ava_evaluation.load_test`` starts the server in a child process on 127.0.0.1 (or uses
 ``--url`` of one already running on loopback), measures the in-process rate of full ``predict()``
 for comparison, then runs closed-loop clients (16 and 64 by default) for a bounded time each and
 prints requests/s, p50/p99 latency, responses by status and the server's RSS before and after.
@@ -300,7 +300,7 @@ def write_report(base: dict[str, float], rows: list[dict], tried: list[dict], fa
     path.parent.mkdir(exist_ok=True)
     text = f"""# Reliability: load and fault figures
 
-Written by `python -m evaluation.load_test --write` on {time.strftime('%Y-%m-%d')}, {platform.machine()},
+Written by `python -m ava_evaluation.load_test --write` on {time.strftime('%Y-%m-%d')}, {platform.machine()},
 {os.cpu_count()} cores, Python {platform.python_version()}. Server: `{('ava serve ' + args.serve_args).strip()}` on 127.0.0.1
 (one worker, `--max-concurrent 1 --max-waiting 16 --wait-timeout 2` unless given).
 Each load run: closed-loop clients posting full-report `/v1/score` requests (one prompt, `explain: true`; every

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ava_model.errors import DriftInputError
-from evaluation.drift import DriftConfig
+from ava_evaluation.drift import DriftConfig
 
 
 def _auc_rows(y: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 The markup lives in Jinja2 templates in ``evaluation/templates``. :func:`render_template` fills
 them through one environment that escapes every value it prints (autoescaping) and refuses a
-variable the caller did not pass (``StrictUndefined``); ``evaluation.drift_report`` uses it too.
+variable the caller did not pass (``StrictUndefined``); ``ava_evaluation.drift_report`` uses it too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from evaluation.plots import reliability_diagram
+from ava_training.plots import reliability_diagram
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 _ROC_PREDICTORS = ("ava", "tfidf_lr", "setfit_lr")
@@ -220,7 +220,7 @@ def render_evaluation_html(report, loso_table: pd.DataFrame | None, path: str | 
     Parameters
     ----------
     report:
-        The ``evaluation.evaluate.EvaluationReport``.
+        The ``ava_evaluation.evaluate.EvaluationReport``.
     loso_table:
         Leave-one-source-out results (source, mode, predictor, roc_auc, brier...), or None.
     path:

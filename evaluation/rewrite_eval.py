@@ -1,6 +1,6 @@
 """Does the returned rewrite lower the top-mode risk of red results? Prints the figure the product promises.
 
-Run: ``python -m evaluation.rewrite_eval [--model URI]``. Reads evaluation/data/product_prompts.csv
+Run: ``python -m ava_evaluation.rewrite_eval [--model URI]``. Reads evaluation/data/product_prompts.csv
 (37 realistic prompts written for this check, every mode represented).
 """
 

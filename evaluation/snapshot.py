@@ -1,7 +1,7 @@
 """Snapshot of full ``predict()`` answers on the product prompt set, to show a refactor changed nothing.
 
-Run ``python -m evaluation.snapshot --write before.json`` before a change and
-``python -m evaluation.snapshot --check before.json`` after it: the check prints how many of the
+Run ``python -m ava_evaluation.snapshot --write before.json`` before a change and
+``python -m ava_evaluation.snapshot --check before.json`` after it: the check prints how many of the
 answers differ (and the first differences) and exits 1 when any does. ``model_version`` is left out,
 so the same model loaded from another path compares equal.
 """
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evaluation.rewrite_eval import PROMPTS, read_prompts
+from ava_evaluation.rewrite_eval import PROMPTS, read_prompts
 
 
 def snapshot(prompts: Path = PROMPTS, model: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from training.paths import authored_dir, cache_dir, shared_data_dir  # noqa: E402
+from ava_training.paths import authored_dir, cache_dir, shared_data_dir  # noqa: E402
 
 os.environ.setdefault("AVA_ONNX_CACHE", str(cache_dir() / "onnx"))  # the verified ONNX graph, shared by test processes
 
@@ -42,8 +42,8 @@ def embedder():
 @pytest.fixture(scope="session")
 def small_training(tmp_path_factory, embedder):
     """A model trained once per session on the authored labels only (no shared data needed)."""
-    from training.config import TrainConfig
-    from training.trainer import train
+    from ava_training.config import TrainConfig
+    from ava_training.trainer import train
 
     out = tmp_path_factory.mktemp("small-model")
     config = TrainConfig(

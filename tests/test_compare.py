@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluation.compare import CompareConfig, compare_models, paired_auc_difference
+from ava_evaluation.compare import CompareConfig, compare_models, paired_auc_difference
 
 
 def test_paired_difference_detects_a_better_model_and_not_a_copy():

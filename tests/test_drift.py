@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ava_model.errors import DriftInputError
-from evaluation.drift import (
+from ava_evaluation.drift import (
     DriftConfig,
     DriftReport,
     detect_drift,
@@ -22,7 +22,7 @@ from evaluation.drift import (
     output_drift,
     population_stability_index,
 )
-from evaluation.performance_drift import flag_windows, performance_by_window
+from ava_evaluation.performance_drift import flag_windows, performance_by_window
 
 FOREIGN_PROMPTS = [
     # Spanish
@@ -80,8 +80,8 @@ MEASURED: dict[str, float] = {}
 @pytest.fixture(scope="module")
 def corpus(embedder):
     """Real prompts embedded once: the population, its dialogue prompts and foreign-language prompts."""
-    from training.importers import import_authored, import_t2v_compbench, import_vbench, import_vbench2
-    from training.paths import authored_dir, shared_data_dir
+    from ava_training.importers import import_authored, import_t2v_compbench, import_vbench, import_vbench2
+    from ava_training.paths import authored_dir, shared_data_dir
 
     authored, _ = import_authored(authored_dir())
     prompts = list(authored["prompt"].unique())
@@ -356,7 +356,7 @@ def test_config_rejects_bad_values():
 
 
 def test_render_drift_html(jsonl_report, tmp_path):
-    from evaluation.drift_report import render_drift_html
+    from ava_evaluation.drift_report import render_drift_html
 
     path = render_drift_html(jsonl_report, tmp_path / "drift.html")
     html = path.read_text(encoding="utf-8")

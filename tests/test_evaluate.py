@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from evaluation.evaluate import (
+from ava_evaluation.evaluate import (
     PREDICTORS,
     EvalConfig,
     bootstrap_auc_brier,
@@ -68,7 +68,7 @@ def test_bootstrap_auc_matches_sklearn_and_perfect_predictor_is_one():
 
 
 def test_keyword_baseline_is_calibrated_on_training_only(report, small_training):
-    from evaluation.baselines import keyword_predictions
+    from ava_evaluation.baselines import keyword_predictions
 
     for mode in small_training.matrix.modes:
         assert len(np.unique(report.predictions[mode]["keyword"])) <= 2
@@ -81,7 +81,7 @@ def test_keyword_baseline_is_calibrated_on_training_only(report, small_training)
 def test_render_evaluation_html(report, tmp_path):
     import pandas as pd
 
-    from evaluation.report_html import render_evaluation_html
+    from ava_evaluation.report_html import render_evaluation_html
 
     loso = pd.DataFrame({"source": ["vbench"] * 2, "mode": ["physics"] * 2, "predictor": ["ava", "tfidf_lr"],
                          "n": [10, 10], "positives": [4.0, 4.0], "roc_auc": [0.7, 0.6], "brier": [0.2, 0.25]})
@@ -95,7 +95,7 @@ def test_render_evaluation_html(report, tmp_path):
 
 @pytest.mark.shared
 def test_leave_one_source_out_on_one_source(shared_dir):
-    from training.config import TrainConfig
+    from ava_training.config import TrainConfig
 
     table = leave_one_source_out(TrainConfig(data_dir=shared_dir, track=False, register=False), sources=("vbench",))
     assert len(table) > 0

@@ -165,7 +165,7 @@ def test_outcome_files_import_or_raise(tmp_path_factory, mangle, suffix):
 @given(mangle=mangles, name=st.sampled_from(["vbench2", "vbench", "t2v_compbench", "published_rates", "ladders"]))
 def test_benchmark_and_ladder_importers_import_or_raise(tmp_path_factory, mangle, name):
     from ava_model.rules.taxonomy import load_rules
-    from training.importers import (
+    from ava_training.importers import (
         import_published_rates,
         import_t2v_compbench,
         import_vbench,

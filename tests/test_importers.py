@@ -9,7 +9,7 @@ import pytest
 
 from ava_model.errors import DataSourceError, LabelValidationError
 from ava_model.labels.schema import LABEL_COLUMNS, validate_labels
-from training.importers import (
+from ava_training.importers import (
     import_authored,
     import_outcomes,
     import_published_rates,
@@ -167,7 +167,7 @@ def _ladder_file(folder, rows):
 
 
 def test_ladders_import_their_train_split_labelled_from_the_curve(tmp_path, rules):
-    from training.importers import import_ladders, read_ladders
+    from ava_training.importers import import_ladders, read_ladders
 
     folder = _ladder_file(tmp_path / "ladders", [
         ("oc-01", "train", 0, 2, 0, "two apples on a table"), ("oc-01", "train", 1, 5, 0, "five apples on a table"),
@@ -184,7 +184,7 @@ def test_ladders_import_their_train_split_labelled_from_the_curve(tmp_path, rule
 
 def test_a_ladder_whose_exposure_does_not_rise_is_refused(tmp_path, rules):
     from ava_model.errors import DataSourceError
-    from training.importers import read_ladders
+    from ava_training.importers import read_ladders
 
     folder = _ladder_file(tmp_path / "bad", [
         ("oc-01", "train", 0, 5, 0, "five apples"), ("oc-01", "train", 1, 3, 0, "three apples"),

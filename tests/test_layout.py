@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("ava_model", "training", "evaluation")
+PACKAGES = {"ava_model": "ava_model", "training": "ava_training", "evaluation": "ava_evaluation"}  # folder: import name
 
 # Lowest first. A module may import its own layer and the layers before it, never one after it.
 LAYERS = (
@@ -25,17 +25,17 @@ LAYERS = (
     ("ava_model.answer",),
     ("ava_model.accounts",),
     ("ava_model.api", "ava_model"),  # the package root re-exports the api
-    ("training",),
-    ("evaluation",),
+    ("ava_training",),
+    ("ava_evaluation",),
     ("ava_model.batch", "ava_model.demo", "ava_model.server", "ava_model.cli"),  # the edges
 )
 
 
 def _modules() -> dict[str, Path]:
     found = {}
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            parts = path.relative_to(ROOT).with_suffix("").parts
+    for folder, name in PACKAGES.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = (name, *path.relative_to(ROOT / folder).with_suffix("").parts)
             found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 

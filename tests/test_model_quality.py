@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ava_model.core.platform_factors import Evidence, fit_platform_factors
-from evaluation.metrics import binary_metrics, calibration_bins, expected_calibration_error
+from ava_training.metrics import binary_metrics, calibration_bins, expected_calibration_error
 
 
 def test_metric_helpers_on_known_numbers():

@@ -11,7 +11,7 @@ from ava_model.errors import RulesError, UnknownMode, UnknownPlatform
 from ava_model.rules.playbook import load_playbook
 from ava_model.answer.reference import mode_reference
 from ava_model.rules.taxonomy import rules_dir
-from evaluation.rewrite_eval import read_prompts, rewrite_figures
+from ava_evaluation.rewrite_eval import read_prompts, rewrite_figures
 
 
 def test_prompt_set_covers_every_mode(rules):

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from ava_model.labels.store import LabelStore
-from training.config import TrainConfig
-from training.paths import authored_dir, cache_dir
+from ava_training.config import TrainConfig
+from ava_training.paths import authored_dir, cache_dir
 from ava_model.errors import TrainingError
 
 SHOPS = ["bakery", "pharmacy", "bookshop", "barber", "cafe", "florist", "garage", "tailor", "deli", "cinema"]
@@ -33,8 +33,8 @@ def test_user_labels_move_the_champion(tmp_path, shared_dir, shipped_predictor, 
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.chdir(tmp_path)
-    from training.retrain import retrain
-    from training.tracking import load_gate, rollback
+    from ava_training.retrain import retrain
+    from ava_training.tracking import load_gate, rollback
 
     store = LabelStore(tmp_path / "labels.db")
     assert store.add(_sign_labels()).inserted == 200
@@ -66,6 +66,6 @@ def test_user_labels_move_the_champion(tmp_path, shared_dir, shipped_predictor, 
     assert {"label_snapshot.csv", "gate_decision.csv"} <= {a.path for a in client.list_artifacts(result.run_id)}
     with pytest.raises(TrainingError, match="no previous champion"):
         rollback()
-    from training.tracking import promote
+    from ava_training.tracking import promote
 
     assert promote(result.model_version) == f"ava version {result.model_version} is now champion."

@@ -115,7 +115,7 @@ def test_default_platform_and_tie_tolerance_are_rules(tmp_path, rules):
 
 
 def test_quality_gate_is_read_through_the_rules_loader(tmp_path):
-    from training.tracking import load_gate
+    from ava_training.tracking import load_gate
 
     assert load_gate()["min_mean_roc_auc"] > 0.5
     folder = _copy_rules(tmp_path)
@@ -152,7 +152,7 @@ def test_every_rewrite_operation_the_rules_allow_is_implemented():
 
 
 def test_keyword_baseline_rules_name_every_mode_and_compile(tmp_path):
-    from evaluation.baselines import keyword_rules
+    from ava_evaluation.baselines import keyword_rules
 
     assert set(keyword_rules()) == set(load_rules().mode_ids)
     folder = _copy_rules(tmp_path)

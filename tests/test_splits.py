@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.splits import group_folds, group_keys, holdout_mask, near_duplicate_groups
+from ava_training.splits import group_folds, group_keys, holdout_mask, near_duplicate_groups
 
 
 def test_exact_and_near_duplicates_share_a_group(embedder):

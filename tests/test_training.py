@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from training.config import TrainConfig
-from training.paths import authored_dir, cache_dir
+from ava_training.config import TrainConfig
+from ava_training.paths import authored_dir, cache_dir
 
 
 @pytest.mark.shared
@@ -18,7 +18,7 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)
-    from training.trainer import train
+    from ava_training.trainer import train
 
     config = TrainConfig(
         data_dir=shared_dir, authored_dir=authored_dir(), out_dir=tmp_path / "artifact",

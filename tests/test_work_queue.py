@@ -75,7 +75,7 @@ def test_bad_limits_are_named(kwargs):
 
 
 def test_the_load_and_fault_script_on_the_real_server(server_url):
-    from evaluation.load_test import run_faults, run_load
+    from ava_evaluation.load_test import run_faults, run_load
 
     result = run_load(server_url, clients=8, seconds=3.0, max_requests=60)
     row = result.row()

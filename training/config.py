@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.paths import authored_dir, cache_dir, ladders_dir, shared_data_dir
+from ava_training.paths import authored_dir, cache_dir, ladders_dir, shared_data_dir
 from ava_model.errors import ConfigError
 
 BENCHMARK_SOURCES = ("vbench2", "vbench", "t2v_compbench")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ava_model.core.platform_factors import Evidence
 from ava_model.rules.taxonomy import ANY_PLATFORM, Rules
-from training.importers import (
+from ava_training.importers import (
     import_authored,
     import_ladders,
     import_outcomes,

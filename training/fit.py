@@ -8,7 +8,7 @@ from tqdm.auto import tqdm
 from ava_model.core.features import STRUCTURE_FEATURES
 from ava_model.core.hazard import ExposureHazard
 from ava_model.core.heads import make_calibrated_head, make_head
-from training.splits import group_folds
+from ava_training.splits import group_folds
 from ava_model.errors import TrainingError
 
 Candidate = tuple[str, float]
@@ -89,7 +89,7 @@ def out_of_fold_topic(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.nd
 def ladder_pairs(ladders, prompts: list[str], E: np.ndarray, modes: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Return {mode: (m, 2) row indices (lower, higher)} of neighbouring ladder rungs among ``prompts``.
 
-    ``ladders``: the table of :func:`training.importers.read_ladders` (the train split). A pair is kept
+    ``ladders``: the table of :func:`ava_training.importers.read_ladders` (the train split). A pair is kept
     only when both rungs are training rows and the *measured* exposure rises between them, so the
     ordering term can only ask the fit to weigh exposure more, never to trust a rule that missed.
     """

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from evaluation.metrics import binary_metrics
+from ava_training.metrics import binary_metrics
 from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
-    from training.result import TrainResult
+    from ava_training.result import TrainResult
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _mode_scores(model: AvaModel, result: TrainResult) -> pd.DataFrame:
     records = []
     outcomes = result.heldout.outcomes
     if outcomes is not None and len(outcomes):
-        from training.trainer import outcome_predictions
+        from ava_training.trainer import outcome_predictions
 
         outcomes = outcome_predictions(model, outcomes, result.features, result.matrix)
     for j, mode in enumerate(result.matrix.modes):

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ava_model.core.model import AvaModel
-from training.data import TrainingData
-from training.dataset import LabelMatrix
+from ava_training.data import TrainingData
+from ava_training.dataset import LabelMatrix
 
 
 @dataclass

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from ava_model.api import Predictor, load
 from ava_model.errors import ArtifactError
-from training.config import TrainConfig
-from training.gate import GateDecision, compare
-from training.paths import cache_dir
-from training.trainer import TrainResult, train
-from training.tracking import load_gate, log_training_run
+from ava_training.config import TrainConfig
+from ava_training.gate import GateDecision, compare
+from ava_training.paths import cache_dir
+from ava_training.trainer import TrainResult, train
+from ava_training.tracking import load_gate, log_training_run
 
 
 def current_champion(model_name: str = "ava") -> Predictor:

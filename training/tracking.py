@@ -13,8 +13,8 @@ from ava_model.persistence.registry import tracking_uri
 from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
-    from training.config import TrainConfig
-    from training.result import TrainResult
+    from ava_training.config import TrainConfig
+    from ava_training.result import TrainResult
 
 EXPERIMENT = "ava"
 
@@ -106,7 +106,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
     from mlflow.tracking import MlflowClient
 
     from ava_model.persistence.pyfunc import AvaPyfunc
-    from evaluation.plots import reliability_diagram
+    from ava_training.plots import reliability_diagram
 
     mlflow.set_tracking_uri(tracking_uri())
     passed, reasons = gate_verdict(result, load_gate())

@@ -13,15 +13,15 @@ from ava_model.core.features import STRUCTURE_FEATURES, build_features, embed, f
 from ava_model.core.model import AvaModel
 from ava_model.core.platform_factors import fit_platform_factors
 from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
-from evaluation.metrics import binary_metrics
-from training.baselines import base_rate_predictions, tfidf_predictions
-from training.config import TrainConfig
-from training.data import load_training_data, outcome_evidence
-from training.dataset import LabelMatrix, build_label_matrix, data_digest
-from training.fit import fit_exposure_heads, fit_heads, ladder_pairs
-from training.importers import read_ladders
-from training.result import HeldOut, TrainResult
-from training.splits import group_keys, holdout_mask, near_duplicate_groups
+from ava_training.metrics import binary_metrics
+from ava_training.baselines import base_rate_predictions, tfidf_predictions
+from ava_training.config import TrainConfig
+from ava_training.data import load_training_data, outcome_evidence
+from ava_training.dataset import LabelMatrix, build_label_matrix, data_digest
+from ava_training.fit import fit_exposure_heads, fit_heads, ladder_pairs
+from ava_training.importers import read_ladders
+from ava_training.result import HeldOut, TrainResult
+from ava_training.splits import group_keys, holdout_mask, near_duplicate_groups
 
 PREDICTORS = ("ava", "ava_topic", "tfidf_lr", "base_rate")
 
@@ -151,7 +151,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
     }
     model.metadata = {k: manifest[k] for k in ("trained_at", "rules_version", "data_digest", "embedder")}
     model.metadata["co_occurrence"] = co_occurrence(matrix)
-    from training.model_card import render_model_card
+    from ava_training.model_card import render_model_card
 
     result = TrainResult(model, metrics, manifest, "", data, matrix, test_mask, heldout, X)
     result.card = render_model_card(result, rules)
@@ -159,7 +159,7 @@ def train(config: TrainConfig | None = None, rules: Rules | None = None) -> Trai
         result.artifact_dir = save_artifact(model, config.out_dir, manifest, result.card)
         result.manifest = read_manifest(result.artifact_dir)
     if config.track:
-        from training.tracking import log_training_run
+        from ava_training.tracking import log_training_run
 
         log_training_run(result, config)
     return result

@@ -1,13 +1,13 @@
 """One importer per data source; each returns rows in the label schema (ava_model.labels.schema)."""
 
-from training.importers.authored import import_authored
-from training.importers.common import ImportedSource
-from training.importers.ladders import import_ladders, read_ladders
-from training.importers.outcomes import import_outcomes
-from training.importers.published_rates import import_published_rates
-from training.importers.t2v_compbench import import_t2v_compbench
-from training.importers.vbench import import_vbench
-from training.importers.vbench2 import import_vbench2
+from ava_training.importers.authored import import_authored
+from ava_training.importers.common import ImportedSource
+from ava_training.importers.ladders import import_ladders, read_ladders
+from ava_training.importers.outcomes import import_outcomes
+from ava_training.importers.published_rates import import_published_rates
+from ava_training.importers.t2v_compbench import import_t2v_compbench
+from ava_training.importers.vbench import import_vbench
+from ava_training.importers.vbench2 import import_vbench2
 
 __all__ = [
     "ImportedSource",

@@ -14,7 +14,7 @@ import pandas as pd
 from ava_model.errors import DataSourceError
 from ava_model.labels.schema import validate_labels
 from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
-from training.importers.common import csv_records
+from ava_training.importers.common import csv_records
 
 SOURCE = "authored"
 LABELLED_AT = "2026-11-25"

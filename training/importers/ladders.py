@@ -2,7 +2,7 @@
 
 A ladder is one scene written at rising exposures (steps 0, 1, 2, ...) plus a negated version
 (step ``n``). Ladders are split by scene: ``train`` ladders become label rows, ``eval`` ladders
-are kept for the ordering evaluation (:mod:`evaluation.ladders`) and never trained on.
+are kept for the ordering evaluation (:mod:`ava_evaluation.ladders`) and never trained on.
 ``fresh`` ladders are held out too, and were written by a second author from the unit
 definitions alone, after the exposure rules: the rules' author never read them, so they measure
 how the rules carry over to wording nobody tuned them on.
@@ -19,7 +19,7 @@ import pandas as pd
 from ava_model.errors import DataSourceError
 from ava_model.labels.schema import validate_labels
 from ava_model.rules.taxonomy import ANY_PLATFORM, Rules, load_rules
-from training.importers.common import csv_records
+from ava_training.importers.common import csv_records
 
 SOURCE = "ladders"
 LABELLED_AT = "2026-12-01"

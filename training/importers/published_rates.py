@@ -14,7 +14,7 @@ import pandas as pd
 from ava_model.errors import DataSourceError, UnknownPlatform
 from ava_model.core.platform_factors import Evidence
 from ava_model.rules.taxonomy import Rules, load_rules
-from training.importers.common import require_path
+from ava_training.importers.common import require_path
 
 SOURCE = "published_rates"
 FILE = "published_rates/rates.csv"

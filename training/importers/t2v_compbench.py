@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ava_model.errors import DataSourceError
 from ava_model.rules.taxonomy import Rules, load_rules
-from training.importers.common import ImportedSource, merge_tags, read_text, require_path, tagged_prompts_to_labels
+from ava_training.importers.common import ImportedSource, merge_tags, read_text, require_path, tagged_prompts_to_labels
 
 SOURCE = "t2v_compbench"
 FOLDER = "t2v_compbench/prompts"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.metrics import calibration_bins
+from ava_training.metrics import calibration_bins
 
 
 def reliability_diagram(
