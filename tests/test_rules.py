@@ -163,3 +163,12 @@ def test_keyword_baseline_rules_name_every_mode_and_compile(tmp_path):
     _edit(folder / "baseline_keywords.yaml", lambda d: d["keywords"].update(physics="(unclosed"))
     with pytest.raises(RulesError, match="keywords.physics: not a valid regex"):
         keyword_rules(folder)
+
+
+def test_generations_are_rules_and_a_platform_must_name_one(tmp_path, rules):
+    assert list(rules.generations) == ["current", "previous", "legacy"]
+    assert rules.generations["legacy"] == "Legacy research"
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "platforms.yaml", lambda d: d["generations"].pop("legacy"))
+    with pytest.raises(RulesError, match="generation 'legacy' is not one of current, previous"):
+        load_rules(folder)

@@ -9,6 +9,7 @@ install of the checkout stays invisible to the new venv.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -23,8 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     tmp = tmp_path_factory.mktemp("wheel")
+    # Build from a copy: an in-tree build would reuse (and leave) build/, which can hold stale modules.
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", ".cache", "mlruns", "mlartifacts", "reports", "*.egg-info", "__pycache__",
+        ".hypothesis", ".pytest_cache", "mlflow.db", "labels.db*"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp / "dist"), str(ROOT)], check=True, capture_output=True)
+                    str(tmp / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((tmp / "dist").glob("ava_model-*.whl"))
     env_dir = tmp / "venv"
     venv.create(env_dir, with_pip=True)

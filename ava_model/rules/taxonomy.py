@@ -20,7 +20,6 @@ from ava_model.locations import data_dir
 ANY_PLATFORM = "any"
 """Platform value of a prompt-level label: 'this prompt exercises the mode'."""
 
-_GENERATIONS = ("current", "previous", "legacy")
 
 
 def rules_dir() -> Path:
@@ -103,6 +102,7 @@ class Rules:
     priors: dict[str, Any]
     benchmark_mappings: dict[str, Any]
     versions: dict[str, int] = field(default_factory=dict)
+    generations: dict[str, str] = field(default_factory=dict)  # id -> label, newest first (platforms.yaml)
 
     @property
     def mode_ids(self) -> tuple[str, ...]:
@@ -235,7 +235,14 @@ def _parse_modes(data: dict[str, Any], path: Path) -> tuple[FailureMode, ...]:
     return tuple(modes)
 
 
-def _parse_platforms(data: dict[str, Any], path: Path) -> tuple[Platform, ...]:
+def _parse_generations(data: dict[str, Any], path: Path) -> dict[str, str]:
+    table = require_field(data, "generations", dict, path.name)
+    if not table:
+        raise RulesError(f"{path.name}: generations is empty; name at least one (id: label).")
+    return {str(g): require_field(table, g, str, f"{path.name} generations") for g in table}
+
+
+def _parse_platforms(data: dict[str, Any], path: Path, generations: dict[str, str]) -> tuple[Platform, ...]:
     platforms = []
     for i, entry in enumerate(require_field(data, "platforms", list, str(path))):
         where = f"{path.name} platform #{i + 1}"
@@ -244,8 +251,8 @@ def _parse_platforms(data: dict[str, Any], path: Path) -> tuple[Platform, ...]:
         if pid == ANY_PLATFORM or not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", pid):
             raise RulesError(f"{where}: id must be lower-case letters, digits, '-' or '.', not {ANY_PLATFORM!r}.")
         generation = require_field(entry, "generation", str, where)
-        if generation not in _GENERATIONS:
-            raise RulesError(f"{where}: generation {generation!r} is not one of {', '.join(_GENERATIONS)}.")
+        if generation not in generations:
+            raise RulesError(f"{where}: generation {generation!r} is not one of {', '.join(generations)}.")
         access = require_field(entry, "access", str, where)
         if access not in ("open", "closed"):
             raise RulesError(f"{where}: access {access!r} is not one of open, closed.")
@@ -287,9 +294,9 @@ def _no_duplicates(values: list[str], what: str) -> None:
         raise RulesError(f"Duplicate {what}: {', '.join(sorted(seen))}.")
 
 
-def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], path: Path) -> None:
+def _check_priors(priors: dict[str, Any], mode_ids: tuple[str, ...], generations: dict[str, str], path: Path) -> None:
     by_gen = require_field(priors, "by_generation", dict, path.name)
-    for gen in _GENERATIONS:
+    for gen in generations:
         table = require_field(by_gen, gen, dict, f"{path.name} by_generation")
         missing = [m for m in mode_ids if m not in table]
         if missing:
@@ -361,15 +368,17 @@ def _load_rules_cached(directory: str) -> Rules:
     raw = {name: read_yaml(path) for name, path in files.items()}
     modes = _parse_modes(raw["failure_modes"], files["failure_modes"])
     mode_ids = tuple(m.id for m in modes)
-    _check_priors(raw["platform_priors"], mode_ids, files["platform_priors"])
+    generations = _parse_generations(raw["platforms"], files["platforms"])
+    _check_priors(raw["platform_priors"], mode_ids, generations, files["platform_priors"])
     _check_mappings(raw["benchmark_mappings"], mode_ids, files["benchmark_mappings"])
     rules = Rules(
         modes=modes,
-        platforms=_parse_platforms(raw["platforms"], files["platforms"]),
+        platforms=_parse_platforms(raw["platforms"], files["platforms"], generations),
         thresholds=_parse_thresholds(raw["thresholds"], files["thresholds"]),
         priors=raw["platform_priors"],
         benchmark_mappings=raw["benchmark_mappings"],
         versions={name: data["version"] for name, data in raw.items()},
+        generations=generations,
     )
     if rules.thresholds.default_platform not in rules.platform_ids:
         raise RulesError(f"{files['thresholds'].name}: default_platform {rules.thresholds.default_platform!r} is not a "

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
-_GENERATIONS = (("current", "Current"), ("previous", "Previous generation"), ("legacy", "Legacy research"))
 _CANNOT = "cannot exercise this mode"
 
 
@@ -115,7 +114,7 @@ def mode_href(mode: str, platform: str) -> str:
 def _platform_groups(rules: Rules, chosen: str) -> list[dict[str, Any]]:
     """Return the platform picker's option groups by generation; ``chosen`` is selected."""
     groups = []
-    for generation, label in _GENERATIONS:
+    for generation, label in rules.generations.items():
         options = [{"id": p.id, "name": p.name, "audio": p.audio, "selected": p.id == chosen}
                    for p in rules.platforms if p.generation == generation]
         if options:
