@@ -11,7 +11,6 @@ Without accounts the server is in single-user local mode (``ava serve`` then ref
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -108,14 +107,10 @@ def history_user(account: Account | None, requested: str | None) -> str:
 
 def signin_page(message: str = "", status: int = 200) -> HTMLResponse:
     """Return the small sign-in form: the token is posted once and kept in an HttpOnly cookie."""
-    note = f"<p class='error'>{html.escape(message)}</p>" if message else ""
-    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AVA sign in</title>
-<link rel="stylesheet" href="/static/reference.css"></head><body><main class="card">
-<h1>Sign in to AVA</h1>{note}
-<form method="post" action="/signin"><label>API token <input type="password" name="token" autocomplete="off"
-required></label> <button type="submit">Sign in</button></form>
-<p>Your administrator creates tokens with <code>ava users add NAME</code>.</p></main></body></html>"""
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    from ava_model.server.pages import render
+
+    return HTMLResponse(render("signin.html", message=message), status_code=status,
+                        headers={"Cache-Control": "no-store"})
 
 
 async def signin(request: Request) -> HTMLResponse | RedirectResponse:
