@@ -17,7 +17,7 @@ from ava_training.baselines import base_rate_predictions, tfidf_predictions
 from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
-    from ava_training.result import TrainResult
+    from ava_training.results import TrainResult
 
 BASELINES = ("base_rate", "tfidf_lr", "keyword", "setfit_lr")
 

@@ -18,7 +18,7 @@ from ava_training.metrics import METRIC_NAMES, binary_metrics, calibration_bins,
 if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
     from ava_training.config import TrainConfig
-    from ava_training.result import TrainResult
+    from ava_training.results import TrainResult
 
 PREDICTORS = ("ava",) + BASELINES
 LOSO_SOURCES = ("vbench2", "t2v_compbench", "vbench", "authored")

@@ -13,7 +13,7 @@ from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
-    from ava_training.result import TrainResult
+    from ava_training.results import TrainResult
 
 
 @dataclass(frozen=True)

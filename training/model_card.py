@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ava_model.rules.taxonomy import Rules
 
 if TYPE_CHECKING:
-    from ava_training.result import TrainResult
+    from ava_training.results import TrainResult
 
 TEMPLATE = """# AVA model card
 

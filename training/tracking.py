@@ -14,7 +14,7 @@ from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
     from ava_training.config import TrainConfig
-    from ava_training.result import TrainResult
+    from ava_training.results import TrainResult
 
 EXPERIMENT = "ava"
 

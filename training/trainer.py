@@ -20,7 +20,7 @@ from ava_training.data import load_training_data, outcome_evidence
 from ava_training.dataset import LabelMatrix, build_label_matrix, data_digest
 from ava_training.fit import fit_exposure_heads, fit_heads, ladder_pairs
 from ava_training.importers import read_ladders
-from ava_training.result import HeldOut, TrainResult
+from ava_training.results import HeldOut, TrainResult
 from ava_training.splits import group_keys, holdout_mask, near_duplicate_groups
 
 PREDICTORS = ("ava", "ava_topic", "tfidf_lr", "base_rate")
