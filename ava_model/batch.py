@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ava_model.errors import DataSourceError
 from ava_model.labels.schema import is_blank
+from ava_model.labels import score_log
 
 if TYPE_CHECKING:
     from ava_model.api import Predictor
@@ -95,8 +96,10 @@ def score_file(predictor: Predictor, source: Path, target: Path, default_platfor
             chunk_p, chunk_pl = prompts[start : start + CHUNK], platforms[start : start + CHUNK]
             extra = [{c: good.at[start + i, c] for c in carried} for i in range(len(chunk_p))]
             if as_jsonl:
-                records += [{**x, **predictor.predict(p, pl, explain=explain).to_dict()}
-                            for x, p, pl in zip(extra, chunk_p, chunk_pl)]
+                for x, p, pl in zip(extra, chunk_p, chunk_pl):
+                    report = predictor.predict(p, pl, explain=explain)
+                    score_log.append(report, x.get("user"))  # opt-in (AVA_SCORE_LOG), as for one scored prompt
+                    records.append({**x, **report.to_dict()})
             else:
                 risks = predictor.predict_proba(chunk_p, chunk_pl)
                 for i, row in enumerate(risks.itertuples(index=False)):

@@ -183,9 +183,32 @@ def test_one_phrase_is_one_camera_move():
     assert value("A dolly zoom down the corridor.", "camera_motion") == value("A crane shot over the corridor.", "camera_motion")
 
 
-def test_a_stated_amount_beats_the_cues_default():
+def test_a_stated_amount_replaces_the_cues_default():
     # "raps" alone suggests a verse; "one quick bar" says how much is sung.
-    assert 0 < value("A man in a hoodie raps, then spits one quick bar.", "lip_sync") < value("A man in a hoodie raps.", "lip_sync")
+    assert 0 < value("A man in a hoodie spits one quick bar.", "lip_sync") < value("A man in a hoodie raps.", "lip_sync")
+
+
+@pytest.mark.parametrize("prompt, added, mode", [
+    ("A red car on a street.", " 'Go'", "composition"),
+    ("Two men argue at a table", " 'No'", "lip_sync"),
+    ("A cat hides behind the sofa", ' "X"', "vanishing_subject"),
+    ("A white marble counter", " with two eggs", "physics"),
+    ("She sings a long ballad on a rooftop at dusk", ", and at the very end she sings two words", "lip_sync"),
+])
+def test_adding_words_never_lowers_exposure(prompt, added, mode):
+    assert value(prompt + added, mode) >= value(prompt, mode)
+
+
+def test_exposure_does_not_depend_on_word_order():
+    one = value("She gives a long speech and then says 'We will win this war together'", "lip_sync")
+    other = value("She says 'We will win this war together' and then gives a long speech", "lip_sync")
+    assert one == other
+
+
+def test_a_clause_after_an_occlusion_is_not_a_list_item():
+    single = value("A cat hides behind the sofa.", "vanishing_subject")
+    assert value("A cat hides behind the sofa; the sun sets.", "vanishing_subject") == single
+    assert value("A cat hides behind the sofa, and the dog barks loudly.", "vanishing_subject") == single
 
 
 def test_chains_of_physical_events_add_each_link():

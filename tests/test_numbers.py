@@ -46,6 +46,7 @@ def test_decades_are_not_durations(prompt):
 
 
 @pytest.mark.parametrize("prompt, seconds", [("a 30s clip of a lake", [30]), ("she talks for 40s", [40]),
-                                             ("a 5s shot", [5])])
+                                             ("a 5s shot", [5]), ("He talks for 30s looking at the camera", [30]),
+                                             ("she finishes the speech in 30s", [30]), ("a 30s commercial", [30])])
 def test_seconds_written_as_s_stay_durations(prompt, seconds):
     assert [d.value for d in durations(prompt)] == seconds

@@ -33,12 +33,13 @@ _STEP_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)")
-_SEPARATOR = re.compile(r"\s*(?:[,;:]|(?:and|or|then|plus)\b)", re.IGNORECASE)
+_SEPARATOR = re.compile(r"\s*(?:[,:]|(?:and|or|then|plus)\b)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;]")
 # One further item of a list: a separator, then a determiner or number and a few words ("the armchair", "a spoon").
 _LIST_ITEM = re.compile(
-    r"\s*(?:,|;|:)?\s*(?:(?:and|or|then|plus|finally|and finally|and then)\s+)?"
+    r"\s*(?:,|:)?\s*(?:(?:and|or|then|plus|finally|and finally|and then)\s+)?"
     r"(?:a|an|the|his|her|its|their|my|our|your|one|two|three|four|five|six|another|each|every)\s+"
-    r"[^\s,;:.!?]+(?:\s+(?!and\b|or\b|then\b)[^\s,;:.!?]+){0,3}(?=\s*(?:,|;|\band\b|\bor\b|\bthen\b|[.!?:]|$))",
+    r"[^\s,;:.!?\"'“”]+(?:\s+(?!and\b|or\b|then\b)[^\s,;:.!?\"'“”]+){0,1}(?=\s*(?:,|;|\band\b|\bor\b|\bthen\b|[.!?:]|$))",
     re.IGNORECASE,
 )
 # Numbers that are not object counts: lens, frame rate, resolution, ages, years, clock times, labels, repetitions.
@@ -246,13 +247,14 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
     ``skip_default``: a measure of the cue's ``unless`` kind found something, so only a stated
     amount can still count (a quoted line says how long the speech is better than "says").
     """
-    spans, stated = [], []
+    spans = []
     for match in cue.pattern.finditer(r.prompt):
         a, b = match.span()
         if b <= a or any(q.start <= a < q.end for q in r.quotes):
             continue  # words inside a quote are content, not instructions
-        if any(0 <= q.start - 1 - b <= 3 for q in r.quotes):
-            continue  # the verb that introduces a quote ("says 'OPEN'"): the quote's own kind and length count
+        if cue.unless and any(0 <= q.start - 1 - b <= 3 and not _SENTENCE_END.search(r.prompt, b, q.start - 1)
+                              for q in r.quotes):
+            continue  # a speech verb right before a quote ("says 'OPEN'"): the quote's own kind and length count
         value, near = cue.value, None
         if cue.per == "duration":
             near = _near(r.durations, a, b, rules.cue_window_chars) or _near(amounts, a, b, rules.cue_window_chars)
@@ -274,11 +276,8 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
             items, b = _list_end(r.prompt, b)
             value *= 1 + items
         spans.append(ExposureSpan(a, b, r.prompt[a:b], cue.name, float(value)))
-        stated.append(near is not None)
     if not cue.repeat and spans:
-        # A stated amount says how much better than a default does ("a rapper ... spits one quick bar").
-        chosen = [s for s, said in zip(spans, stated) if said] or spans
-        return [max(chosen, key=lambda s: s.value)]
+        return [max(spans, key=lambda s: s.value)]  # more words never lower a cue's reading
     return spans
 
 
@@ -304,9 +303,16 @@ def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -
     found += [(c.group, c.repeat, s) for c in rule.cues
               for s in _cue_spans(c, r, rules, amounts, rule.scales, c.unless in measured)]
     found = _one_reading_per_phrase([f for f in found if not any(a <= f[2].start < b for a, b in negated)])
-    groups: dict[str, float] = {}
+    # Per group: the sum of the readings that add up, or the largest other reading if that is more. The
+    # order of the words does not matter.
+    sums: dict[str, float] = {}
+    largest: dict[str, float] = {}
     for group, adds, span in found:
-        groups[group] = groups.get(group, 0.0) + span.value if adds else max(groups.get(group, 0.0), span.value)
+        if adds:
+            sums[group] = sums.get(group, 0.0) + span.value
+        else:
+            largest[group] = max(largest.get(group, 0.0), span.value)
+    groups = {g: max(sums.get(g, 0.0), largest.get(g, 0.0)) for g in set(sums) | set(largest)}
     total = (max(groups.values(), default=0.0) if rule.combine == "max" else sum(groups.values()))
     kept = [span for _, _, span in found if span.value > 0]
     if total > 0:

@@ -82,10 +82,10 @@ def numbers(prompt: str) -> list[NumberMention]:
     return [NumberMention(m.start(), m.end(), parse_number(m.group())) for m in NUMBER.finditer(prompt)]
 
 
-_DECADE_BEFORE = re.compile(r"(?:\bthe|\bin|\bmid|\bearly|\blate|['\u2019])[\s-]*$", re.IGNORECASE)
+_DECADE_BEFORE = re.compile(r"(?:\bthe|\bmid|\bearly|\blate|['\u2019])[\s-]*$", re.IGNORECASE)
 _DECADE_AFTER = re.compile(
     r"[\s-]*(?:style|look|vibe|aesthetic|fashion|music|pop|rock|hip[\s-]?hop|vintage|retro|film|camcorder|vhs|cel|"
-    r"anime|sitcom|tv|diner|disco|kid|nostalgia|era|decor|interior|poster|commercial|ad\b|advert)",
+    r"anime|sitcom|tv|diner|disco|kid|nostalgia|era|decor|interior|poster)\b",
     re.IGNORECASE,
 )
 
