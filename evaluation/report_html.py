@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
+from ava_model.templating import template_environment
 from ava_training.plots import reliability_diagram
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -42,10 +43,7 @@ def environment() -> Environment:
         Loads ``evaluation/templates``, autoescapes every printed value and raises
         ``jinja2.UndefinedError`` on a missing variable. Filter ``fmt``: Python's ``format(value, spec)``.
     """
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["fmt"] = format
-    return env
+    return template_environment(TEMPLATES_DIR)
 
 
 def render_template(template: str, **context: Any) -> str:

@@ -16,7 +16,7 @@ PACKAGES = {"ava_model": "ava_model", "training": "ava_training", "evaluation": 
 
 # Lowest first. A module may import its own layer and the layers before it, never one after it.
 LAYERS = (
-    ("ava_model.errors", "ava_model.locations"),
+    ("ava_model.errors", "ava_model.locations", "ava_model.templating"),
     ("ava_model.text",),
     ("ava_model.rules",),
     ("ava_model.core",),

@@ -35,12 +35,9 @@ def environment() -> Environment:
         Loads ``ava_model/answer/templates``, autoescapes every printed value and raises
         ``jinja2.UndefinedError`` on a missing variable. Filter ``fmt``: Python's ``format(value, spec)``.
     """
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from ava_model.templating import template_environment
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["fmt"] = format
-    return env
+    return template_environment(TEMPLATES_DIR)
 
 
 def render_html(template: str, **context: Any) -> str:

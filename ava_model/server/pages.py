@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
+
+from ava_model.templating import template_environment
 
 if TYPE_CHECKING:
     from ava_model.answer.reference import ModeReference, PlatformRisk
@@ -58,18 +60,8 @@ def environment() -> Environment:
         ``jinja2.UndefinedError`` on a missing variable. Filters: ``num`` (two decimals, or
         "—" for None) and ``fmt`` (Python's ``format(value, spec)``); global ``mode_href``.
     """
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        finalize=_escape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = _num
-    env.filters["fmt"] = format
-    env.globals["mode_href"] = mode_href
-    return env
+    return template_environment(TEMPLATES_DIR, finalize=_escape, filters={"num": _num},
+                                globals_={"mode_href": mode_href})
 
 
 def render(template: str, **context: Any) -> str:
