@@ -99,8 +99,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    """Train -> save -> log (ava_training.pipeline), or with --since-champion train -> gate -> save -> log."""
     from ava_training.config import TrainConfig
-    from ava_training.trainer import train
+    from ava_training.pipeline import run_training
 
     from ava_model.labels.store import default_store_path
 
@@ -120,7 +121,7 @@ def _train(args: argparse.Namespace) -> int:
         print(result.summary().round(3).to_string())
         print(f"Challenger written to {result.artifact_dir}" + (" (promoted)" if decision.promote else ""))
         return 0
-    result = train(config)
+    result = run_training(config)
     print(result.summary().round(3).to_string())
     print(f"Artifact written to {result.artifact_dir}")
     return 0

@@ -82,7 +82,8 @@ def mode_rows(weights: np.ndarray, test_mask: np.ndarray, j: int) -> tuple[np.nd
 def baseline_predictions(result: TrainResult) -> dict[str, dict[str, np.ndarray]]:
     """Return {mode: {baseline: held-out probabilities}} for every baseline, on the run's own split.
 
-    ``result.features`` must be set (the SetFit-style head trains on them).
+    ``result.features`` must be set (the SetFit-style head trains on them). The base rate and TF-IDF
+    predictions the training run already scored (``result.heldout``) are reused, not refitted.
     """
     matrix, X, test_mask = result.matrix, result.features, np.asarray(result.test_mask, dtype=bool)
     if X is None:
@@ -94,9 +95,10 @@ def baseline_predictions(result: TrainResult) -> dict[str, dict[str, np.ndarray]
         y_tr = (matrix.labels[tr, j] >= 0.5).astype(int)
         w_tr = matrix.weights[tr, j]
         p_tr, p_te = [prompts[i] for i in tr], [prompts[i] for i in te]
+        scored = result.heldout.predictions.get(mode, {})
         out[mode] = {
-            "base_rate": base_rate_predictions(y_tr, w_tr, len(te)),
-            "tfidf_lr": tfidf_predictions(p_tr, y_tr, w_tr, p_te),
+            "base_rate": scored["base_rate"] if "base_rate" in scored else base_rate_predictions(y_tr, w_tr, len(te)),
+            "tfidf_lr": scored["tfidf_lr"] if "tfidf_lr" in scored else tfidf_predictions(p_tr, y_tr, w_tr, p_te),
             "keyword": keyword_predictions(mode, p_tr, y_tr, w_tr, p_te),
             "setfit_lr": setfit_predictions(X[tr], y_tr, w_tr, X[te]),
         }

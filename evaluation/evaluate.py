@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ava_evaluation.baselines import BASELINES, baseline_predictions, mode_rows
+from ava_evaluation.baselines import BASELINES, baseline_predictions
 from ava_training.metrics import METRIC_NAMES, binary_metrics, calibration_bins, expected_calibration_error
 
 if TYPE_CHECKING:
@@ -128,19 +128,14 @@ def _interval(values: np.ndarray) -> tuple[float, float]:
 
 
 def heldout_arrays(result: TrainResult) -> tuple[dict, dict, dict]:
-    """Return per-mode held-out (labels, weights, {predictor: probabilities}) for AVA and every baseline."""
-    matrix, X = result.matrix, result.features
-    test_mask = np.asarray(result.test_mask, dtype=bool)
-    exercise = result.model.exercise_proba(X[test_mask])
-    position = np.cumsum(test_mask) - 1  # row index -> row of exercise
+    """Return per-mode held-out (labels, weights, {predictor: probabilities}) for AVA and every baseline.
+
+    AVA's predictions are the ones the run scored (``result.heldout``); the baselines learn on the same split.
+    """
     baselines = baseline_predictions(result)
-    labels, weights, predictions = {}, {}, {}
-    for j, mode in enumerate(matrix.modes):
-        _, te = mode_rows(matrix.weights, test_mask, j)
-        labels[mode] = (matrix.labels[te, j] >= 0.5).astype(int)
-        weights[mode] = matrix.weights[te, j]
-        predictions[mode] = {"ava": exercise[position[te], j], **baselines[mode]}
-    return labels, weights, predictions
+    held = result.heldout
+    predictions = {mode: {"ava": held.predictions[mode]["ava"], **baselines[mode]} for mode in result.matrix.modes}
+    return dict(held.labels), dict(held.weights), predictions
 
 
 def platform_table(outcomes: pd.DataFrame | None) -> pd.DataFrame:
@@ -222,25 +217,16 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     other source, minus any prompt sharing a near-duplicate group with the held-out source, and
     are scored on the held-out source's prompts. Modes with one class on either side are skipped.
     """
-    from ava_model.core.embedding import Embedder
-    from ava_model.core.features import build_features, embed
-    from ava_model.rules.taxonomy import load_rules
     from ava_training.baselines import tfidf_predictions
     from ava_training.config import TrainConfig
-    from ava_training.data import load_training_data
-    from ava_training.dataset import build_label_matrix
     from ava_training.fit import fit_heads
-    from ava_training.splits import near_duplicate_groups
+    from ava_training.prepare import prepare
 
     config = replace(config or TrainConfig(), head_candidates=(("svm", 4.0),), cv_folds=3)
-    rules = load_rules()
-    data = load_training_data(config.data_dir, config.authored_dir, config.sources, rules, config.extra_labels,
-                              False, config.label_store)
-    matrix = build_label_matrix(data.rows, rules.mode_ids)
-    prompts = list(matrix.prompts)
-    embeddings = embed(Embedder(config.embedder, cache_dir=config.cache_dir), prompts, show_progress=True)
-    X = build_features(embeddings, prompts)[:, : -len(matrix.modes)]  # LOSO scores the topic heads alone
-    groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
+    # LOSO asks about benchmark transfer: no ladders and no published rates.
+    prepared = prepare(replace(config, published_rates=False, ladders_dir=None))
+    matrix, prompts, groups = prepared.matrix, prepared.prompts, prepared.groups
+    X = prepared.topic_features  # LOSO scores the topic heads alone
     source = np.array(matrix.sources)
     records = []
     for held in sources:

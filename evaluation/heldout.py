@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 
@@ -12,38 +11,25 @@ def heldout_result(uri: str | None = None):
     """Return a TrainResult-shaped view of an existing model on the data and hash split training uses.
 
     The held-out prompts are the ones the model never saw: the split is decided by a stable
-    hash of each near-duplicate group.
+    hash of each near-duplicate group (:func:`ava_training.prepare.prepare`, the path training took).
     """
+    from dataclasses import replace
+
     from ava_model.api import load
-    from ava_model.core.embedding import Embedder
-    from ava_model.core.features import build_features, embed
-    from ava_model.rules.taxonomy import ANY_PLATFORM
+    from ava_model.labels.store import default_store_path
     from ava_training.config import TrainConfig
-    from ava_training.data import load_training_data
-    from ava_training.dataset import build_label_matrix
-    from ava_training.splits import group_keys, holdout_mask, near_duplicate_groups
-    from ava_training.trainer import TrainResult, _predict_heldout, heldout_metrics, outcome_predictions
+    from ava_training.prepare import prepare
+    from ava_training.results import TrainResult
+    from ava_training.scoring import heldout_metrics, predict_heldout
 
     predictor = load(uri)
-    config = TrainConfig()
-    from ava_model.labels.store import default_store_path
-
     store = default_store_path()
-    data = load_training_data(config.data_dir, config.authored_dir, config.sources, predictor.rules,
-                              published_rates=False, label_store=store if store.is_file() else None,
-                              ladders=config.ladders_dir)
-    matrix = build_label_matrix(data.rows, predictor.model.modes)
-    prompts = list(matrix.prompts)
-    embeddings = embed(Embedder(predictor.model.embedder, cache_dir=config.cache_dir), prompts, show_progress=True)
-    X = build_features(embeddings, prompts)
-    groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
-    test = holdout_mask(group_keys(prompts, groups), config.test_fraction)
-    heldout = _predict_heldout(predictor.model, X, matrix, np.nonzero(~test)[0], np.nonzero(test)[0])
-    held_prompts = {p for p, t in zip(prompts, test) if t}
-    outcomes = data.rows[(data.rows["platform"] != ANY_PLATFORM) & data.rows["prompt"].isin(held_prompts)]
-    heldout.outcomes = outcome_predictions(predictor.model, outcomes, X, matrix)
-    return TrainResult(predictor.model, heldout_metrics(heldout), predictor.manifest, "", data, matrix, test,
-                       heldout, X)
+    config = replace(TrainConfig(), published_rates=False, label_store=store if store.is_file() else None,
+                     embedder=predictor.model.embedder)
+    prepared = prepare(config, predictor.rules, modes=predictor.model.modes)
+    heldout = predict_heldout(predictor.model, prepared)
+    return TrainResult(predictor.model, heldout_metrics(heldout), predictor.manifest, "", prepared.data,
+                       prepared.matrix, prepared.test_mask, heldout, prepared.features)
 
 
 def evaluate_artifact(uri: str | None = None) -> pd.DataFrame:

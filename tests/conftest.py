@@ -43,7 +43,7 @@ def embedder():
 def small_training(tmp_path_factory, embedder):
     """A model trained once per session on the authored labels only (no shared data needed)."""
     from ava_training.config import TrainConfig
-    from ava_training.trainer import train
+    from ava_training.pipeline import run_training
 
     out = tmp_path_factory.mktemp("small-model")
     config = TrainConfig(
@@ -57,7 +57,7 @@ def small_training(tmp_path_factory, embedder):
         track=False,
         register=False,
     )
-    return train(config)
+    return run_training(config)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""A real training run on the shared benchmarks: MLflow run, registry version, champion alias."""
+"""Training: the one data path (prepare), and a real run on the shared benchmarks: MLflow run, registry version, champion alias."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)
-    from ava_training.trainer import train
+    from ava_training.pipeline import run_training
 
     config = TrainConfig(
         data_dir=shared_dir, authored_dir=authored_dir(), out_dir=tmp_path / "artifact",
         cache_dir=cache_dir() / "embeddings", head_candidates=(("svm", 4.0),), cv_folds=3,
     )
-    result = train(config)
+    result = run_training(config)
     summary = result.summary()
     print(summary.round(3).to_string())
     # the embedding classifier must beat TF-IDF + LR on mean ROC AUC, and the base rate on Brier
@@ -89,3 +89,31 @@ def test_unreachable_registry_fails_fast_naming_the_uri(monkeypatch):
     with pytest.raises(ArtifactError, match=r"models:/ava@champion.*http://127\.0\.0\.1:9"):
         load("models:/ava@champion")
     print(f"unreachable registry: ArtifactError after {time.perf_counter() - started:.1f} s")
+
+
+def test_prepare_rebuilds_the_split_and_scores_the_run_saw(small_training):
+    """prepare() is the one data path: run again, it gives the run's split, features and held-out scores."""
+    import numpy as np
+
+    from ava_training.prepare import prepare
+    from ava_training.scoring import predict_heldout
+
+    config = TrainConfig(**_small_config_fields(small_training))
+    prepared = prepare(config, show_progress=False)
+    assert prepared.matrix.prompts == small_training.matrix.prompts
+    np.testing.assert_array_equal(prepared.test_mask, small_training.test_mask)
+    np.testing.assert_allclose(prepared.features, small_training.features)
+    assert prepared.topic_features.shape[1] + len(prepared.matrix.modes) == prepared.features.shape[1]
+    again = predict_heldout(small_training.model, prepared)
+    for mode, scored in small_training.heldout.predictions.items():
+        np.testing.assert_allclose(again.predictions[mode]["ava"], scored["ava"])
+        np.testing.assert_array_equal(again.labels[mode], small_training.heldout.labels[mode])
+
+
+def _small_config_fields(result) -> dict:
+    """The TrainConfig fields the small session model was trained with (recorded in its manifest)."""
+    from pathlib import Path
+
+    params = result.manifest["config"]
+    return {"authored_dir": Path(params["authored_dir"]), "sources": (), "published_rates": False,
+            "cache_dir": Path(params["cache_dir"]), "track": False, "register": False}

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ava_training.metrics import binary_metrics
+from ava_training.scoring import outcome_predictions
 from ava_model.errors import TrainingError
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ def _mode_scores(model: AvaModel, result: TrainResult) -> pd.DataFrame:
     records = []
     outcomes = result.heldout.outcomes
     if outcomes is not None and len(outcomes):
-        from ava_training.trainer import outcome_predictions
-
         outcomes = outcome_predictions(model, outcomes, result.features, result.matrix)
     for j, mode in enumerate(result.matrix.modes):
         keep = result.matrix.weights[test, j] > 0

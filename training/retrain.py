@@ -10,7 +10,9 @@ from ava_model.errors import ArtifactError
 from ava_training.config import TrainConfig
 from ava_training.gate import GateDecision, compare
 from ava_training.paths import cache_dir
-from ava_training.trainer import TrainResult, train
+from ava_training.pipeline import save_result
+from ava_training.results import TrainResult
+from ava_training.trainer import train
 from ava_training.tracking import load_gate, log_training_run
 
 
@@ -28,17 +30,15 @@ def retrain(config: TrainConfig, champion: Predictor | None = None) -> tuple[Tra
     The challenger's artifact goes to ``config.out_dir`` only when it wins; otherwise to
     ``.cache/challenger`` so it can be inspected.
     """
-    from ava_model.persistence.artifact import save_artifact
-
     champion = champion or current_champion(config.model_name)
     heads = champion.manifest.get("heads") or {}
     fixed = config.fixed_heads or {m: (h["family"], h["C"]) for m, h in heads.items()} or None
     # Incremental: reuse the champion's head family and C per mode; selection reruns with `ava train`.
-    result = train(replace(config, out_dir=None, track=False, fixed_heads=fixed))
+    result = train(replace(config, fixed_heads=fixed))
     decision = compare(champion.model, result, load_gate()["challenger"])
     print(decision.summary())
     target = config.out_dir if decision.promote and config.out_dir is not None else cache_dir() / "challenger"
-    result.artifact_dir = save_artifact(result.model, Path(target), result.manifest, result.card)
+    save_result(result, Path(target))
     if config.track:
         log_training_run(result, config, decision)
     return result, decision
