@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -357,9 +358,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StdoutHandler(logging.Handler):
+    """Progress messages of the library's loggers, printed to the current sys.stdout."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), flush=True)
+
+
+def _show_progress() -> None:
+    """Send the INFO messages of ava_model, ava_training and ava_evaluation to stdout (once per process)."""
+    for name in ("ava_model", "ava_training", "ava_evaluation"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
+            logger.addHandler(_StdoutHandler())
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``ava`` command; AVA errors print one line and exit 2."""
     args = build_parser().parse_args(argv)
+    _show_progress()
     try:
         return args.func(args)
     except AvaError as exc:

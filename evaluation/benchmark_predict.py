@@ -20,11 +20,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the prompt set")
     args = parser.parse_args(argv)
     for backend in args.backend:
-        benchmark(backend, args.rounds)
+        numbers = benchmark(backend, args.rounds)
+        print(f"[{numbers['backend']}] predict() with drivers, rewrite, alternatives: median {numbers['median_ms']:.0f} ms, "
+              f"p90 {numbers['p90_ms']:.0f} ms, max {numbers['max_ms']:.0f} ms over {numbers['calls']} calls "
+              f"({numbers['prompts']} prompts x {args.rounds})")
+        print(f"[{numbers['backend']}] predict_proba: {numbers['batch_prompts']} prompts in {numbers['batch_s']:.2f} s "
+              f"= {numbers['batch_prompts'] / numbers['batch_s']:.0f} prompts/s")
 
 
-def benchmark(backend: str, rounds: int) -> None:
-    """Print the numbers of one embedder backend."""
+def benchmark(backend: str, rounds: int) -> dict[str, float | int | str]:
+    """Return the latency numbers of one embedder backend (milliseconds per predict(), seconds per batch)."""
     from dataclasses import replace
 
     from ava_model.api import load
@@ -44,15 +49,14 @@ def benchmark(backend: str, rounds: int) -> None:
             predictor.predict(row["prompt"], row["platform"])
             timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    print(f"[{predictor.embedder.backend_used}] predict() with drivers, rewrite, alternatives: "
-          f"median {statistics.median(timings):.0f} ms, p90 {timings[int(0.9 * len(timings))]:.0f} ms, "
-          f"max {timings[-1]:.0f} ms over {len(timings)} calls ({len(rows)} prompts x {rounds})")
     prompts = [f"{r['prompt']} (take {i})" for i in range(8) for r in rows]  # distinct texts: no cache hits
     predictor.embedder._memory.clear()
     start = time.perf_counter()
     predictor.predict_proba(prompts, "sora-2")
     elapsed = time.perf_counter() - start
-    print(f"[{predictor.embedder.backend_used}] predict_proba: {len(prompts)} prompts in {elapsed:.2f} s = {len(prompts) / elapsed:.0f} prompts/s")
+    return {"backend": predictor.embedder.backend_used, "median_ms": statistics.median(timings),
+            "p90_ms": timings[int(0.9 * len(timings))], "max_ms": timings[-1], "calls": len(timings),
+            "prompts": len(rows), "batch_prompts": len(prompts), "batch_s": elapsed}
 
 
 if __name__ == "__main__":

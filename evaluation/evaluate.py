@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from ava_model.core.model import AvaModel
     from ava_training.config import TrainConfig
     from ava_training.results import TrainResult
+
+_log = logging.getLogger(__name__)
 
 PREDICTORS = ("ava",) + BASELINES
 LOSO_SOURCES = ("vbench2", "t2v_compbench", "vbench", "authored")
@@ -232,10 +236,10 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     for held in sources:
         test = source == held
         if not test.any():
-            print(f"LOSO: no prompts from {held!r}; skipped.", flush=True)
+            _log.info("LOSO: no prompts from %r; skipped.", held)
             continue
         train = ~test & ~np.isin(groups, groups[test])
-        print(f"LOSO: holding out {held!r}: {int(test.sum())} test prompts, {int(train.sum())} training.", flush=True)
+        _log.info("LOSO: holding out %r: %d test prompts, %d training.", held, int(test.sum()), int(train.sum()))
         for j, mode in enumerate(matrix.modes):
             tr = np.nonzero(train & (matrix.weights[:, j] > 0))[0]
             te = np.nonzero(test & (matrix.weights[:, j] > 0))[0]

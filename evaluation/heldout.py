@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 
 import pandas as pd
 
+_log = logging.getLogger(__name__)
 
 def heldout_result(uri: str | None = None):
     """Return a TrainResult-shaped view of an existing model on the data and hash split training uses.
@@ -51,7 +54,7 @@ def write_report(uri: str | None, path: Path, with_loso: bool = True, track: boo
     loso = leave_one_source_out(TrainConfig()) if with_loso else None
     out = render_evaluation_html(report, loso, path)
     summary = report.summary()
-    print(summary.round(3).to_string())
+    _log.info(summary.round(3).to_string())
     if track:
         import mlflow
 

@@ -36,7 +36,6 @@ PROMPTS = (
     "A chef cracks two eggs, whisks them, then pours them into a hot pan",
 )
 PLATFORMS = ("sora-2", "veo-3", "kling", "runway-gen-4", "pika")
-REPO = Path(__file__).resolve().parents[1]
 
 
 _TAKES = ("at dawn", "at noon", "at dusk", "at night", "in the rain", "in the snow", "in fog", "in summer", "in winter")
@@ -205,7 +204,7 @@ def start_server(port: int, extra_args: list[str]) -> subprocess.Popen:
     """Start ``ava serve`` on 127.0.0.1:port in a child process; return it once /healthz answers."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "ava_model.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             *extra_args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+                             *extra_args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -244,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", nargs="*", default=[],
                         help="other `ava serve` argument sets to run at the first client count, for the report "
                              "(e.g. '--max-concurrent 1' '--workers 2 --max-concurrent 1')")
-    parser.add_argument("--write", action="store_true", help="write docs/reliability.md")
+    parser.add_argument("--write", nargs="?", type=Path, const=Path("docs/reliability.md"), default=None,
+                        metavar="PATH", help="write the reliability report (default path: docs/reliability.md)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -287,17 +287,20 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"in_process": base, "load": rows, "tried": tried, "faults": faults},
                                         indent=2, default=str))
     if args.write:
-        write_report(base, rows, tried, faults, args)
+        print(f"wrote {write_report(base, rows, tried, faults, args, args.write)}")
     return 0
 
 
 def write_report(base: dict[str, float], rows: list[dict], tried: list[dict], faults: list[dict],
-                 args: argparse.Namespace) -> None:
-    """Write docs/reliability.md: what was tried, the counts and figures, what is out of scope."""
+                 args: argparse.Namespace, path: Path) -> Path:
+    """Write the reliability report (docs/reliability.md): what was tried, the counts and figures, what is out of scope.
+
+    ``path`` is taken as given (relative to the working directory), so an installed wheel never writes into
+    its own package folder. Returns the path written.
+    """
     import platform
 
-    path = REPO / "docs" / "reliability.md"
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = f"""# Reliability: load and fault figures
 
 Written by `python -m ava_evaluation.load_test --write` on {time.strftime('%Y-%m-%d')}, {platform.machine()},
@@ -363,7 +366,7 @@ Not protected:
   model files by `tests/test_safe_load.py`.
 """
     path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
+    return path
 
 
 if __name__ == "__main__":

@@ -137,3 +137,46 @@ def test_the_checker_sees_imports_inside_functions_and_skips_annotations():
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import high\n"
                      "def f():\n    from pkg.low import thing\n")
     assert _imported(tree, "pkg.mid", False, known) == {"pkg.low"}
+
+
+EDGES = ("ava_model.cli", "ava_model.demo")  # command-line edges: their job is to print
+
+
+def _prints_and_bare_raises(tree: ast.AST) -> tuple[list[str], list[str]]:
+    """Return (functions other than main() that call print, raised built-in exception names) of a module."""
+    prints, raises = [], []
+    builtin = {"ValueError", "TypeError", "KeyError", "RuntimeError", "Exception", "IndexError", "OSError"}
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function = node.name
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print" \
+                and function != "main":
+            prints.append(f"{function or '<module>'}:{node.lineno}")
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name) and target.id in builtin:
+                raises.append(f"{target.id}:{node.lineno}")
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(tree, None)
+    return prints, raises
+
+
+def test_library_code_logs_instead_of_printing_and_raises_ava_errors():
+    """Only the CLI edges and the main() of a ``python -m`` script print; errors are AvaError subclasses."""
+    found = {}
+    for module, path in _modules().items():
+        if module in EDGES:
+            continue
+        prints, raises = _prints_and_bare_raises(ast.parse(path.read_text(encoding="utf-8")))
+        if prints or raises:
+            found[module] = prints + raises
+    assert found == {}, f"print() outside main() or a bare built-in raise: {found}"
+
+
+def test_the_print_checker_sees_prints_outside_main_and_bare_raises():
+    tree = ast.parse("def main():\n    print(1)\ndef helper():\n    print(2)\n    raise ValueError('x')\n"
+                     "def ok():\n    raise AvaError('y')\n")
+    assert _prints_and_bare_raises(tree) == (["helper:4"], ["ValueError:5"])

@@ -8,6 +8,8 @@ the split a model was judged on can always be rebuilt.
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,7 @@ from ava_training.config import TrainConfig
 from ava_training.data import TrainingData, load_training_data
 from ava_training.dataset import LabelMatrix, build_label_matrix
 
+_log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Prepared:
@@ -87,7 +90,7 @@ def prepare(config: TrainConfig | None = None, rules: Rules | None = None, modes
     modes : tuple of str, optional
         Column order of the label matrix (default: the taxonomy's modes; a model's own order when scoring it).
     show_progress : bool
-        Print what is embedded and how the split came out.
+        Show the embedding progress bar and log (logger ``ava_training.prepare``) how the split came out.
     """
     from ava_model.core.embedding import Embedder
     from ava_model.core.features import build_features, embed
@@ -103,12 +106,12 @@ def prepare(config: TrainConfig | None = None, rules: Rules | None = None, modes
     prompts = list(matrix.prompts)
     embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
     if show_progress:
-        print(f"Embedding {len(prompts)} prompts with {embedder.name} (cached vectors are reused)...", flush=True)
+        _log.info("Embedding %d prompts with %s (cached vectors are reused)...", len(prompts), embedder.name)
     embeddings = embed(embedder, prompts, show_progress=show_progress)
     features = build_features(embeddings, prompts)
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     test_mask = holdout_mask(group_keys(prompts, groups), config.test_fraction)
     if show_progress:
-        print(f"Split: {int((~test_mask).sum())} training prompts, {int(test_mask.sum())} held out "
-              f"({len(np.unique(groups))} groups).", flush=True)
+        _log.info("Split: %d training prompts, %d held out (%d groups).", int((~test_mask).sum()),
+                  int(test_mask.sum()), len(np.unique(groups)))
     return Prepared(data, matrix, embeddings, features, groups, test_mask, embedder.name)

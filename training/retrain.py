@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from ava_training.results import TrainResult
 from ava_training.trainer import train
 from ava_training.tracking import load_gate, log_training_run
 
+_log = logging.getLogger(__name__)
 
 def current_champion(model_name: str = "ava") -> Predictor:
     """Return the registry's champion, or the packaged default model when the registry has none."""
@@ -36,7 +39,7 @@ def retrain(config: TrainConfig, champion: Predictor | None = None) -> tuple[Tra
     # Incremental: reuse the champion's head family and C per mode; selection reruns with `ava train`.
     result = train(replace(config, fixed_heads=fixed))
     decision = compare(champion.model, result, load_gate()["challenger"])
-    print(decision.summary())
+    _log.info(decision.summary())
     target = config.out_dir if decision.promote and config.out_dir is not None else cache_dir() / "challenger"
     save_result(result, Path(target))
     if config.track:

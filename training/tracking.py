@@ -5,6 +5,7 @@ Tracking is an edge concern: the trainer returns plain results and this module l
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ from ava_model.errors import TrainingError
 if TYPE_CHECKING:
     from ava_training.config import TrainConfig
     from ava_training.results import TrainResult
+
+_log = logging.getLogger(__name__)
 
 EXPERIMENT = "ava"
 
@@ -166,7 +169,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
         if passed:
             set_champion(client, config.model_name, version.version)
             result.promoted = True
-        print(
+        _log.info(
             f"Registered {config.model_name} version {version.version}: "
             + ("passed the quality gate, alias 'champion' set." if passed else "gate failed: " + "; ".join(reasons))
         )

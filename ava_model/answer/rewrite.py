@@ -140,4 +140,5 @@ def choose_rewrite(
 
 
 def risk_dict(modes: tuple[str, ...], row: np.ndarray) -> dict[str, float]:
+    """Return {mode: risk rounded to 4 places} of one row of risks in ``modes`` order."""
     return {m: round(float(r), 4) for m, r in zip(modes, row)}

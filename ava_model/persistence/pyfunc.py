@@ -8,7 +8,8 @@ import mlflow.pyfunc
 class AvaPyfunc(mlflow.pyfunc.PythonModel):
     """Input: a DataFrame with ``prompt`` and ``platform`` columns. Output: one risk column per mode."""
 
-    def load_context(self, context) -> None:  # noqa: D401 - MLflow hook
+    def load_context(self, context) -> None:
+        """Load the AVA artifact MLflow unpacked with the model (the ``ava`` artifact)."""
         from ava_model.persistence.loading import load_scorer
 
         self.scorer = load_scorer(context.artifacts["ava"])

@@ -35,8 +35,11 @@ class Cue:
 
 @dataclass(frozen=True)
 class Factor:
-    """A phrase and the factor it applies: a multiplier (>= 1) makes every unit of a mode harder; a scale, a word
-    just before a cue, scales that cue's default value ("a short speech", "a long conversation")."""
+    """A phrase and the factor it applies.
+
+    A multiplier (>= 1) makes every unit of a mode harder; a scale, a word just before a cue, scales
+    that cue's default value ("a short speech", "a long conversation").
+    """
 
     name: str
     factor: float

@@ -174,6 +174,7 @@ def normalise_name(name: str) -> str:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """Return a rules file's mapping; RulesError names the file when it is missing, not YAML or has no version."""
     import yaml
 
     if not path.is_file():
@@ -190,6 +191,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def require_field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """Return ``entry[key]``, checked to be of ``kind`` and not a blank string; RulesError names ``where``."""
     if not isinstance(entry, dict):
         raise RulesError(f"{where} must be a mapping of fields, got {type(entry).__name__} {str(entry)[:60]!r}.")
     if key not in entry:
@@ -204,6 +206,7 @@ def require_field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...]
 
 
 def str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """Return ``entry[key]`` as a tuple, checked to be a non-empty list of non-blank strings."""
     items = require_field(entry, key, list, where)
     if not items or not all(isinstance(s, str) and s.strip() for s in items):
         raise RulesError(f"{where}: field {key!r} must be a non-empty list of strings.")

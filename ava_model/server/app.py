@@ -72,6 +72,7 @@ class BodyLimit:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 once its body exceeds the limit."""
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -220,14 +221,14 @@ def _add_routes(app: FastAPI) -> None:
 
 
 def _add_reference_routes(app: FastAPI) -> None:
-    """The failure reference: one page per mode and platform, as JSON and as server-rendered HTML."""
+    """Add the failure reference: one page per mode and platform, as JSON and as server-rendered HTML."""
     from ava_model.answer.reference import mode_reference
     from ava_model.server import pages
 
     @app.get("/v1/modes/{mode}", response_model=ModeReference, tags=["reference"],
              responses={404: {"model": NotFoundOut, "description": "Unknown mode or platform; lists the valid ids."}})
     def mode_page_json(mode: str, request: Request, platform: str | None = None) -> Any:
-        """The reference page of a failure mode on a platform: symptoms, prevention, escalation, safer platforms."""
+        """Return the reference page of a failure mode on a platform: symptoms, prevention, escalation, safer platforms."""
         predictor = _predictor(request)
         platform = platform or predictor.rules.thresholds.default_platform
         try:

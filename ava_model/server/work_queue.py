@@ -52,6 +52,7 @@ class WorkQueue:
         self._service_s = 0.05  # moving average of one request's service time
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit a scoring request to the bounded queue, or answer 503 with Retry-After when it is full."""
         if scope["type"] != "http" or scope.get("path") not in self.config.paths or scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
