@@ -327,11 +327,11 @@ start in time (with `Retry-After`), not errors. With `--workers N` the RSS colum
 {_table(faults)}
 
 Fault cases outside HTTP are tests: tampered, truncated, empty and schema-broken artifacts
-(`tests/test_safe_load.py`: a pickle that would run a shell command is refused and no marker file appears);
-corrupt, foreign, read-only, missing-folder and disk-full label stores (`tests/test_label_store_faults.py`);
-an unreachable MLflow registry (`tests/test_training.py`, a clear `ArtifactError` in seconds, not minutes);
-lone surrogates on Python, HTTP and CLI (`tests/test_text_inputs.py`); property-based fuzzing of every
-input surface (`tests/test_fuzz.py`).
+(`tests/ava_model/persistence/test_safe_load.py`: a pickle that would run a shell command is refused and no marker file appears);
+corrupt, foreign, read-only, missing-folder and disk-full label stores (`tests/ava_model/labels/test_store_faults.py`);
+an unreachable MLflow registry (`tests/training/test_training.py`, a clear `ArtifactError` in seconds, not minutes);
+lone surrogates on Python, HTTP and CLI (`tests/ava_model/core/test_validation.py`); property-based fuzzing of every
+input surface (`tests/ava_model/test_fuzz.py`).
 
 ## Threat model
 Protected:
@@ -362,8 +362,8 @@ Not protected:
 - Traffic from other hosts: the script refuses non-loopback URLs; TLS, proxies and network faults are not tested.
 - Denial of service beyond the body limit and the work queue (slowloris, connection floods) is left to the
   reverse proxy in front of AVA.
-- Disk-full, corrupt and read-only label stores are covered by `tests/test_label_store_faults.py`; tampered
-  model files by `tests/test_safe_load.py`.
+- Disk-full, corrupt and read-only label stores are covered by `tests/ava_model/labels/test_store_faults.py`; tampered
+  model files by `tests/ava_model/persistence/test_safe_load.py`.
 """
     path.write_text(text, encoding="utf-8")
     return path

@@ -87,3 +87,18 @@ def test_the_wheel_carries_the_templates_the_rules_and_the_shipped_model(install
     assert all(int(n) > 0 for n in counts.split())
     assert "_data/rules" in rules and str(installed[0].parent) in rules
     assert "ava.joblib" in artifact and "manifest.json" in artifact
+
+
+def test_the_wheel_finds_its_training_data_and_keeps_state_in_ava_home(installed):
+    check = ("from ava_training.paths import authored_dir, ladders_dir; "
+             "from ava_model.labels.store import default_store_path; "
+             "print(authored_dir(), len(list(authored_dir().glob('*.csv')))); "
+             "print(ladders_dir(), len(list(ladders_dir().glob('*.csv')))); print(default_store_path())")
+    done = _run(installed, "python", "-c", check)
+    assert done.returncode == 0, done.stderr
+    authored, ladders, store = done.stdout.splitlines()
+    venv_dir = str(installed[0].parent)
+    for line, folder in ((authored, "_data/authored"), (ladders, "_data/ladders")):
+        path, count = line.rsplit(" ", 1)
+        assert folder in path and path.startswith(venv_dir) and int(count) > 0, line
+    assert store.startswith(installed[1]["AVA_HOME"]), store  # never the package folder, never the cwd

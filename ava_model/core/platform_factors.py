@@ -63,9 +63,10 @@ def fit_platform_factors(rules: Rules, evidence: list[Evidence]) -> dict[str, di
         for mode in rules.mode_ids:
             prior = prior_rate(platform, mode, rules)
             items = grouped.get((platform.id, mode), [])
-            if rules.mode(mode).needs_audio and not platform.audio:
+            cannot = rules.cannot_generate(platform.id, (mode,))
+            if cannot:
                 # No audio track, nothing to fall out of sync: evidence cannot move this.
-                factors[platform.id][mode] = PlatformFactor(prior, prior, 0.0, ("no native audio generation",))
+                factors[platform.id][mode] = PlatformFactor(prior, prior, 0.0, (cannot,))
                 continue
             weight = sum(e.weight for e in items)
             evidence_sum = sum(e.weight * e.rate for e in items)

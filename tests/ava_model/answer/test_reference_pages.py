@@ -19,7 +19,7 @@ pytest.importorskip("fastapi", reason="fastapi is a runtime dependency: pip inst
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]

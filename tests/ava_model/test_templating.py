@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOSTILE = "<script>alert(1)</script>\"'&"
 ESCAPED = html.escape(HOSTILE, quote=True)  # the server pages spell entities as html.escape does
 

@@ -180,7 +180,7 @@ def test_label_import_keeps_users_and_blank_optional_cells(tmp_path, capsys):
     from pathlib import Path
 
     store = tmp_path / "labels.db"
-    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "outcomes.csv"
+    example = Path(__file__).resolve().parents[3] / "docs" / "examples" / "outcomes.csv"
     assert main(["label", "--store", str(store), "import", str(example)]) == 0
     rows = LabelStore(store, readonly=True).rows()
     assert rows["user_id"].tolist() == ["alice", "alice", "bob"]

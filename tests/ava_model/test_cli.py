@@ -73,7 +73,7 @@ def test_batch_scoring_is_forgiving_and_loud(tmp_path, capsys):
     assert rejected["line"].tolist() == [3, 4] and rejected["id"].tolist() == [2, 3]
     assert "empty" in rejected["reason"][0] and "dall-e" in rejected["reason"][1]
     # the example file in docs/ scores as documented
-    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "prompts.csv"
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "prompts.csv"
     assert main(["score", "--file", str(example), "--out", str(tmp_path / "ex.csv"), "--platform", "veo-3"]) == 0
     assert len(pd.read_csv(tmp_path / "ex.csv")) == 3
 

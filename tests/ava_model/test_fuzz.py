@@ -4,7 +4,7 @@ Surfaces: ``predict``, ``predict_proba``, label intake (validate_labels and the 
 ladder and benchmark importers, and the rules files. Inputs: arbitrary unicode including lone
 surrogates, control characters, RTL marks and emoji; empty and 1 MB strings; NaN/None and wrong
 dtypes in frames; truncated and corrupted CSV, JSON and YAML. The number of cases each property ran
-is printed at the end of the module (``pytest -s tests/test_fuzz.py``).
+is printed at the end of the module (``pytest -s tests/ava_model/test_fuzz.py``).
 """
 
 from __future__ import annotations
