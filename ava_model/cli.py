@@ -82,10 +82,13 @@ def _label(args: argparse.Namespace) -> int:
 
 def _history(args: argparse.Namespace) -> int:
     from ava_model.labels.store import LabelStore
-    from ava_model.labels.history import user_history
+    from ava_model.labels.history import score_log_hint, user_history
 
     history = user_history(args.user, score_log=args.log, store=LabelStore(args.store, readonly=True) if args.store else None)
     print(json.dumps(history.to_dict(), indent=2) if args.json else history.render())
+    hint = score_log_hint(args.user, args.log) if history.scored == 0 else None
+    if hint:  # with --json on stderr, so that stdout stays one JSON document
+        print(f"ava: note: {hint}" if args.json else f"  {hint}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

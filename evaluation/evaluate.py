@@ -233,29 +233,39 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
     X = prepared.topic_features  # LOSO scores the topic heads alone
     source = np.array(matrix.sources)
     records = []
+    present = [held for held in sources if (source == held).any()]
     for held in sources:
-        test = source == held
-        if not test.any():
+        if held not in present:
             _log.info("LOSO: no prompts from %r; skipped.", held)
-            continue
-        train = ~test & ~np.isin(groups, groups[test])
-        _log.info("LOSO: holding out %r: %d test prompts, %d training.", held, int(test.sum()), int(train.sum()))
-        for j, mode in enumerate(matrix.modes):
-            tr = np.nonzero(train & (matrix.weights[:, j] > 0))[0]
-            te = np.nonzero(test & (matrix.weights[:, j] > 0))[0]
-            y_tr, y_te = (matrix.labels[tr, j] >= 0.5).astype(int), (matrix.labels[te, j] >= 0.5).astype(int)
-            if len(np.unique(y_te)) < 2 or len(np.unique(y_tr)) < 2:
-                continue
-            heads, _ = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
-                                 candidates=config.head_candidates, folds=config.cv_folds,
-                                 calibration=config.calibration, seed=config.seed)
-            w_tr, w_te = matrix.weights[tr, j], matrix.weights[te, j]
-            scored = {
-                "ava": heads[mode].predict_proba(X[te])[:, 1],
-                "tfidf_lr": tfidf_predictions([prompts[i] for i in tr], y_tr, w_tr, [prompts[i] for i in te]),
-            }
-            for name, p in scored.items():
-                m = binary_metrics(y_te, p, w_te)
-                records.append({"source": held, "mode": mode, "predictor": name, "n": m.n,
-                                "positives": m.positives, "roc_auc": m.roc_auc, "brier": m.brier})
+    # One progress line for the whole stage (a head per held-out source and mode), not a bar per fit.
+    from tqdm.auto import tqdm
+
+    sizes = []
+    with tqdm(total=len(present) * len(matrix.modes), desc="leave one source out", unit="head") as bar:
+        for held in present:
+            test = source == held
+            train = ~test & ~np.isin(groups, groups[test])
+            sizes.append(f"{held} {int(test.sum())} test / {int(train.sum())} training")
+            bar.set_postfix_str(f"holding out {held}")
+            for j, mode in enumerate(matrix.modes):
+                bar.update(1)
+                tr = np.nonzero(train & (matrix.weights[:, j] > 0))[0]
+                te = np.nonzero(test & (matrix.weights[:, j] > 0))[0]
+                y_tr, y_te = (matrix.labels[tr, j] >= 0.5).astype(int), (matrix.labels[te, j] >= 0.5).astype(int)
+                if len(np.unique(y_te)) < 2 or len(np.unique(y_tr)) < 2:
+                    continue
+                heads, _ = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
+                                     candidates=config.head_candidates, folds=config.cv_folds,
+                                     calibration=config.calibration, seed=config.seed, progress=False)
+                w_tr, w_te = matrix.weights[tr, j], matrix.weights[te, j]
+                scored = {
+                    "ava": heads[mode].predict_proba(X[te])[:, 1],
+                    "tfidf_lr": tfidf_predictions([prompts[i] for i in tr], y_tr, w_tr, [prompts[i] for i in te]),
+                }
+                for name, p in scored.items():
+                    m = binary_metrics(y_te, p, w_te)
+                    records.append({"source": held, "mode": mode, "predictor": name, "n": m.n,
+                                    "positives": m.positives, "roc_auc": m.roc_auc, "brier": m.brier})
+    if sizes:  # after the bar, so that the line does not break it
+        _log.info("LOSO: held out %s prompts.", "; ".join(sizes))
     return pd.DataFrame(records, columns=["source", "mode", "predictor", "n", "positives", "roc_auc", "brier"])

@@ -174,10 +174,21 @@ def factor_heatmap(factors: pd.DataFrame) -> Markup:
     return _png(fig)
 
 
-def _cell(value: Any) -> str:
-    """Return a table cell as text: floats with three decimals, missing numbers as a dash."""
+COUNT_COLUMNS = frozenset({"n", "positives", "reports", "n_boot_auc", "count", "counts"})  # counts, never scores
+
+
+def _cell(value: Any, count: bool = False) -> str:
+    """Return a table cell as text: floats with three decimals, counts as integers, missing numbers as a dash.
+
+    A count (``count=True``) that is a whole number prints as one (``15``, not ``15.000``); a weighted
+    count with a fraction keeps one decimal (``14.5``).
+    """
     if isinstance(value, (float, np.floating)):
-        return _NA if math.isnan(value) else f"{value:.3f}"
+        if math.isnan(value):
+            return _NA
+        if count:
+            return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+        return f"{value:.3f}"
     if value is not None and pd.api.types.is_scalar(value) and pd.isna(value):
         return _NA
     return str(value)
@@ -185,6 +196,8 @@ def _cell(value: Any) -> str:
 
 def frame_table(frame: pd.DataFrame) -> dict[str, list]:
     """Return a data frame as the ``columns`` and ``rows`` (of cell text) of the ``table`` macro; no index.
+
+    Columns named in ``COUNT_COLUMNS`` (n, positives, ...) print as integers; other floats with three decimals.
 
     Parameters
     ----------
@@ -196,8 +209,9 @@ def frame_table(frame: pd.DataFrame) -> dict[str, list]:
     dict
         ``columns``: the column names; ``rows``: one list of cell strings per row.
     """
+    counts = [str(c) in COUNT_COLUMNS for c in frame.columns]
     return {"columns": [str(c) for c in frame.columns],
-            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+            "rows": [[_cell(v, c) for v, c in zip(row, counts)] for row in frame.itertuples(index=False, name=None)]}
 
 
 def _loso(loso: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -237,6 +251,7 @@ def render_evaluation_html(report, loso_table: pd.DataFrame | None, path: str | 
     page = render_template(
         "evaluation.html",
         n_bootstrap=report.config.n_bootstrap,
+        n_bins=report.config.n_bins,
         shortfalls=list(report.shortfalls().itertuples()),
         summary=frame_table(report.summary().reset_index()),
         metrics=frame_table(report.table[_METRIC_COLUMNS]),

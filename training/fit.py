@@ -50,10 +50,15 @@ def fit_heads(
     calibration: str,
     seed: int,
     fixed: dict[str, tuple[str, float]] | None = None,
+    progress: bool = True,
 ) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
-    """Return ({mode: fitted calibrated head}, {mode: chosen head and CV scores}); weight-0 rows are skipped per mode."""
+    """Return ({mode: fitted calibrated head}, {mode: chosen head and CV scores}); weight-0 rows are skipped per mode.
+
+    ``progress``: show a "training heads" bar over the modes; a caller that fits heads many times
+    (leave-one-source-out) turns it off and shows one bar of its own.
+    """
     heads, chosen = {}, {}
-    for j, mode in enumerate(tqdm(modes, desc="training heads", unit="mode")):
+    for j, mode in enumerate(tqdm(modes, desc="training heads", unit="mode", disable=not progress)):
         rows = np.nonzero(W[:, j] > 0)[0]
         y = (Y[rows, j] >= 0.5).astype(int)
         if len(np.unique(y)) < 2:

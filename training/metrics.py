@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ava_model.errors import ConfigError
+
 METRIC_NAMES = ("roc_auc", "pr_auc", "brier", "log_loss", "ece")
 
 
@@ -19,19 +21,65 @@ class CalibrationBins:
     observed_rate: tuple[float, ...]
 
 
-def calibration_bins(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, n_bins: int = 10) -> CalibrationBins:
-    """Return weighted equal-width calibration bins over [0, 1]; empty bins hold NaN."""
+def calibration_bins(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, n_bins: int = 10,
+                     strategy: str = "uniform") -> CalibrationBins:
+    """Return weighted calibration bins: count, mean prediction and observed rate per bin; empty bins hold NaN.
+
+    Parameters
+    ----------
+    y, p, w:
+        Labels, predicted probabilities and row weights (None: all 1).
+    n_bins:
+        How many bins at most.
+    strategy:
+        ``"uniform"``: equal-width bins over [0, 1] (what :func:`expected_calibration_error` uses).
+        ``"quantile"``: edges at weighted quantiles of ``p``, so every bin holds about the same weight;
+        tied predictions merge bins, so there can be fewer than ``n_bins`` (what the reliability diagrams use).
+
+    Returns
+    -------
+    CalibrationBins
+        Edges (``len(counts) + 1``) and per-bin weighted count, mean prediction and observed rate.
+
+    Raises
+    ------
+    ava_model.errors.ConfigError
+        When ``strategy`` is neither ``"uniform"`` nor ``"quantile"`` (a ValueError too).
+    """
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
     w = np.ones_like(p, dtype=float) if w is None else np.asarray(w, dtype=float)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    index = np.clip(np.digitize(p, edges[1:-1], right=False), 0, n_bins - 1)
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        edges = _quantile_edges(p, w, n_bins)
+    else:
+        raise ConfigError(f"Unknown calibration bin strategy {strategy!r}; choose 'uniform' or 'quantile'.")
+    n = len(edges) - 1
+    index = np.clip(np.searchsorted(edges[1:-1], p, side="right"), 0, n - 1)
     counts, mean_p, rate = [], [], []
-    for b in range(n_bins):
+    for b in range(n):
         mask = index == b
         total = float(w[mask].sum())
         counts.append(total)
         mean_p.append(float(np.average(p[mask], weights=w[mask])) if total else float("nan"))
         rate.append(float(np.average(y[mask], weights=w[mask])) if total else float("nan"))
     return CalibrationBins(tuple(edges.tolist()), tuple(counts), tuple(mean_p), tuple(rate))
+
+
+def _quantile_edges(p: np.ndarray, w: np.ndarray, n_bins: int) -> np.ndarray:
+    """Return bin edges from 0 to 1 at the weighted quantiles of ``p``: each bin ends on a prediction, ties kept whole."""
+    keep = w > 0
+    if not keep.any():
+        return np.array([0.0, 1.0])
+    order = np.argsort(p[keep], kind="stable")
+    values, weights = p[keep][order], w[keep][order]
+    share = np.cumsum(weights) / weights.sum()
+    cuts = [values[min(np.searchsorted(share, q), len(values) - 1)] for q in np.arange(1, n_bins) / n_bins]
+    inner = np.unique([c for c in cuts if 0.0 < c < values[-1]])
+    # A bin holds the predictions up to and including its right edge: an edge just above a cut value keeps ties together.
+    inner = np.nextafter(inner, np.inf)
+    return np.concatenate([[0.0], inner[inner < 1.0], [1.0]])
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None, n_bins: int = 10) -> float:

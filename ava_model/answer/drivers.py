@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ava_model.answer.report import Driver
+from ava_model.answer.report import DELTA_DECIMALS, Driver
 from ava_model.answer.spans import Span
 from ava_model.rules.playbook import DEFAULT_LIMITS, ExplainLimits
 
@@ -38,7 +38,8 @@ def drivers_from(prompt: str, spans: list[Span], base: np.ndarray, masked: np.nd
         deltas = base[j] - masked[:, j]
         order = [i for i in np.argsort(-deltas) if deltas[i] > limits.min_driver_delta][: limits.max_drivers]
         result[modes[j]] = tuple(
-            Driver(prompt[spans[i].start : spans[i].end], spans[i].start, spans[i].end, round(float(deltas[i]), 4))
+            Driver(prompt[spans[i].start : spans[i].end], spans[i].start, spans[i].end,
+                   round(float(deltas[i]), DELTA_DECIMALS))
             for i in order
         )
     return result

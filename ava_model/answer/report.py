@@ -67,9 +67,38 @@ def _quoted(text: str) -> str:
     return text if text[:1] in "'\"“‘" else f"'{text}'"
 
 
+DELTA_DECIMALS = 3  # a driver's delta: rounded to this in the JSON, printed with it in the CLI, the web page and notebooks
+
+
+def format_delta(delta: float) -> str:
+    """Return a driver's delta as every output prints it: an explicit sign and ``DELTA_DECIMALS`` decimals.
+
+    Parameters
+    ----------
+    delta:
+        :attr:`Driver.delta`: how much the span adds to the mode's risk.
+
+    Returns
+    -------
+    str
+        E.g. ``"+0.386"`` (read: the span adds 0.386 to the risk; removing it lowers the risk by that much).
+    """
+    return f"{delta:+.{DELTA_DECIMALS}f}"
+
+
 @dataclass(frozen=True)
 class Driver:
-    """A span of the prompt and how much removing it lowers one mode's risk."""
+    """A span of the prompt and how much it adds to one mode's risk.
+
+    Attributes
+    ----------
+    text, start, end:
+        The span and its offsets in the prompt (Python string indices).
+    delta:
+        The risk the span adds: the mode's risk minus its risk with the span removed, rounded to
+        ``DELTA_DECIMALS`` decimals. Positive (a driver raises the risk); printed with its sign,
+        e.g. ``+0.386``, in the terminal, on the web page and in notebooks (:func:`format_delta`).
+    """
 
     text: str
     start: int
@@ -200,8 +229,8 @@ class RiskReport:
             lines.append(f"  ({len(ranked) - len(shown)} other modes below {_SHOWN_FROM:.2f})")
         for mode, drivers in self.drivers.items():
             if drivers:
-                spans = ", ".join(f"{_quoted(d.text)} (-{d.delta:.2f})" for d in drivers)
-                lines.append(f"  why {mode}: {spans}")
+                spans = ", ".join(f"{_quoted(d.text)} adds {format_delta(d.delta)}" for d in drivers)
+                lines.append(f"  why {mode} (risk each phrase adds): {spans}")
         if self.rewrite is not None:
             r = self.rewrite
             if r.helped:
@@ -233,4 +262,4 @@ class RiskReport:
                  if r >= _SHOWN_FROM or m == self.top_mode]
         safer = [a for a in self.alternatives if not a.flagged and a.max_risk < self.top_risk - _tie_tolerance()][:3]
         return render_html("report.html", report=self, colour=_COLOURS.get(self.light, "#555"), rows=shown,
-                           safer=safer)
+                           safer=safer, format_delta=format_delta)

@@ -32,8 +32,8 @@ class UserHistory:
 
     def render(self) -> str:
         """Return the history as terminal text."""
-        lines = [f"History of {self.user}: {self.scored} prompts scored ({self.red} red, rewrite offered for "
-                 f"{self.rewrites_offered}), {self.reported} outcomes reported"]
+        lines = [f"History of {self.user}: {_count(self.scored, 'prompt')} scored ({self.red} red, rewrite offered "
+                 f"for {self.rewrites_offered}), {_count(self.reported, 'outcome')} reported"]
         if self.by_mode:
             lines.append("  mode / platform            reports  observed  AVA predicted")
             lines += [f"  {r['mode']:<16} {r['platform']:<10} {r['reports']:>7}  {r['observed_rate']:>8.2f}  "
@@ -47,6 +47,45 @@ class UserHistory:
             lines.append(f"  red {r['timestamp'][:10]} {r['platform']} {r['top_mode']} {r['risk']:.2f}{used}: "
                          f"{r['prompt'][:70]}")
         return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def score_log_hint(user: str, score_log: str | Path | None = None) -> str | None:
+    """Return why a user's history holds no scored prompts and how to record them, or None when the log has some.
+
+    Scored prompts are recorded only while ``AVA_SCORE_LOG`` names the score log (it is off by default).
+
+    Parameters
+    ----------
+    user:
+        The user id whose history is read.
+    score_log:
+        The score log given with ``--log``; None: ``AVA_SCORE_LOG``.
+
+    Returns
+    -------
+    str or None
+        One or two sentences naming the log (or saying none is set) and the command that fills it;
+        None when the log holds prompts of ``user``.
+    """
+    from ava_model.labels.score_log import log_path
+
+    path = Path(score_log) if score_log else (Path(log_path()) if log_path() else None)
+    record = (f"Scored prompts are recorded only while AVA_SCORE_LOG names the log: "
+              f"export AVA_SCORE_LOG=~/ava-scores.jsonl, then `ava score PROMPT --platform ID --user {user}` "
+              f"(or `ava serve`, with the request's user), and read it back with `ava history --user {user}` "
+              f"(or --log PATH).")
+    if path is None:
+        return f"No score log: AVA_SCORE_LOG is not set and no --log was given. {record}"
+    if not path.is_file():
+        return f"The score log {path} does not exist yet. {record}"
+    if _read_log(path, user).empty:
+        return (f"The score log {path} holds no prompts of user {user!r}: score with --user {user} "
+                f"(or the request's user) while AVA_SCORE_LOG={path}.")
+    return None
 
 
 _LOG_COLUMNS = ("timestamp", "prompt", "platform", "risks", "light", "top_mode", "rewrite_offered", "rewrite_prompt")

@@ -1,7 +1,8 @@
 """The FastAPI app of ``ava serve``: the JSON API under /v1, the web page at / and the failure reference at /modes.
 
 The model is loaded once, at start-up, in the lifespan (or a loaded Predictor is passed in);
-every request then scores with that one Predictor, which is thread-safe.
+every request then scores with that one Predictor, which is thread-safe. The API docs at /docs (Swagger UI)
+and /redoc load their scripts from this app (``DOCS_ASSETS_URL``), so they work offline.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
     from ava_model.api import Predictor
 
 STATIC_DIR = Path(__file__).parent / "static"
+DOCS_ASSETS_URL = "/docs-assets"  # Swagger UI and ReDoc, served from the fastapi-offline package: /docs works offline
 
-# The page loads only its own files; /docs keeps FastAPI's defaults.
+# The page loads only its own files; /docs and /redoc load theirs from DOCS_ASSETS_URL.
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
@@ -137,6 +139,8 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
         summary="Pre-flight failure risk for AI video generation prompts.",
         version=_package_version(),
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own pages load Swagger UI and ReDoc from a CDN: _add_docs_routes serves them
+        redoc_url=None,
     )
     app.state.predictor = predictor
     app.state.accounts = accounts
@@ -145,8 +149,54 @@ def create_app(predictor: Predictor | None = None, *, model_uri: str | None = No
     _add_error_handlers(app)
     _add_routes(app)
     _add_reference_routes(app)
+    _add_docs_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def docs_assets_dir() -> Path:
+    """Return the folder of the Swagger UI and ReDoc bundles that /docs and /redoc load (no CDN).
+
+    Returns
+    -------
+    pathlib.Path
+        ``static/`` of the ``fastapi-offline`` package: ``swagger-ui-bundle.js`` and ``swagger-ui.css``
+        (Swagger UI 5, Apache-2.0), ``redoc.standalone.js`` (ReDoc 2, MIT) and ``favicon.png``.
+    """
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def _add_docs_routes(app: FastAPI) -> None:
+    """Add /docs (Swagger UI), its OAuth2 redirect and /redoc, with every asset served by this app."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=docs_assets_dir()), name="docs-assets")
+    redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API", oauth2_redirect_url=f"{root}{redirect}",
+            swagger_js_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png",
+            # validatorUrl None: Swagger UI would otherwise send the schema to an online validator for a badge
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(redirect, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
+                              redoc_js_url=f"{root}{DOCS_ASSETS_URL}/redoc.standalone.js",
+                              redoc_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png", with_google_fonts=False)
 
 
 def app_from_env() -> FastAPI:

@@ -92,3 +92,57 @@ def test_explain_prints_the_reference_page(capsys):
     out = capsys.readouterr().out
     assert "Kling" in out and "Pick a different tool" in out and "Technical term" in out
     assert main(["explain", "teleport", "--platform", "kling"]) == 2
+
+
+def test_score_text_prints_the_json_driver_deltas_with_their_sign(capsys):
+    import re
+
+    from ava_model.answer.report import format_delta
+
+    prompt = "A man says 'I have been here since the morning and nobody has told me anything at all about the delay'"
+    assert main(["score", prompt, "--platform", "sora-2", "--json"]) == 0
+    drivers = json.loads(capsys.readouterr().out)["drivers"]["lip_sync"]
+    assert main(["score", prompt, "--platform", "sora-2"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "why lip_sync" in line)
+    assert line.strip().startswith("why lip_sync (risk each phrase adds):")
+    assert re.findall(r" adds ([+−-]\d+\.\d+)", line) == [format_delta(d["delta"]) for d in drivers]
+    assert all(format_delta(d["delta"]).startswith("+") for d in drivers)
+
+
+def _one_logged_prompt(user: str) -> None:
+    from ava_model.answer.report import RiskReport
+    from ava_model.labels import score_log
+
+    score_log.append(RiskReport("A cat sits on a mat", "veo-3", {"physics": 0.1}, "green", "physics", {"physics": 0.2},
+                                "test"), user)
+
+
+def test_history_without_a_score_log_says_how_to_record_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("AVA_SCORE_LOG", raising=False)
+    monkeypatch.setenv("AVA_LABEL_STORE", str(tmp_path / "labels.db"))  # no store: no reported outcomes
+    assert main(["history", "--user", "alice"]) == 0
+    out = capsys.readouterr().out
+    assert "0 prompts scored" in out and "0 outcomes reported" in out
+    assert "AVA_SCORE_LOG is not set" in out and "export AVA_SCORE_LOG=" in out and "--user alice" in out
+    missing = tmp_path / "scores.jsonl"
+    assert main(["history", "--user", "alice", "--log", str(missing)]) == 0
+    assert f"The score log {missing} does not exist yet" in capsys.readouterr().out
+    assert main(["history", "--user", "alice", "--log", str(missing), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["scored"] == 0  # stdout stays JSON; the note goes to stderr
+    assert captured.err.startswith("ava: note: The score log")
+
+
+def test_history_counts_are_pluralised(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "scores.jsonl"
+    monkeypatch.setenv("AVA_SCORE_LOG", str(log))
+    monkeypatch.setenv("AVA_LABEL_STORE", str(tmp_path / "labels.db"))
+    _one_logged_prompt("alice")
+    assert main(["history", "--user", "alice"]) == 0
+    out = capsys.readouterr().out
+    assert "History of alice: 1 prompt scored" in out and "0 outcomes reported" in out and "AVA_SCORE_LOG" not in out
+    _one_logged_prompt("alice")
+    assert main(["history", "--user", "alice"]) == 0
+    assert "2 prompts scored" in capsys.readouterr().out
+    assert main(["history", "--user", "bob"]) == 0  # the log is there, but holds none of bob's prompts
+    assert f"The score log {log} holds no prompts of user 'bob'" in capsys.readouterr().out

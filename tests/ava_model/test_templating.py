@@ -232,7 +232,7 @@ def test_evaluation_report_escapes(tmp_path):
     _no_markup_from_data(text)
     assert text.count('<img src="data:image/png;base64,') == 3
     assert "Where AVA does NOT beat a baseline" in text and "Where AVA does NOT beat the TF-IDF baseline" in text
-    assert "<td>20.000</td>" in text and "<td>–</td>" in text and "<td>40</td>" in text  # pandas-like cells
+    assert "<td>20</td>" in text and "<td>–</td>" in text and "<td>40</td>" in text  # pandas-like cells
 
 
 def test_drift_report_escapes(tmp_path):

@@ -91,13 +91,34 @@ def test_render_evaluation_html(report, tmp_path):
     assert "baseline" in text and "prompts that exercise the mode" in text.lower()
     assert "Published and observed failure rates" in text
     assert "Leave one source out" in text
+    # Counts print as integers: the metrics table's positives are whole weights here, never "15.000".
+    positives = report.table["positives"]
+    assert positives.map(float.is_integer).all()
+    assert all(f"<td>{int(v)}</td>" in text for v in positives)
+    assert not any(f"<td>{v:.3f}</td>" in text for v in positives if v >= 1)
+    words = " ".join(text.split())
+    assert "one quantile bin" in words and "ECE in the tables uses 10 equal-width bins" in words
+
+
+def test_table_cells_print_counts_as_integers_and_scores_with_decimals():
+    import pandas as pd
+
+    from ava_evaluation.report_html import frame_table
+
+    frame = pd.DataFrame({"mode": ["physics", "lip_sync"], "n": [40, 12], "positives": [15.0, 14.5],
+                          "roc_auc": [1.0, 0.8125], "brier": [float("nan"), 0.2]})
+    assert frame_table(frame)["rows"] == [["physics", "40", "15", "1.000", "–"],
+                                          ["lip_sync", "12", "14.5", "0.812", "0.200"]]
 
 
 @pytest.mark.shared
-def test_leave_one_source_out_on_one_source(shared_dir):
+def test_leave_one_source_out_on_one_source(shared_dir, capsys):
     from ava_training.config import TrainConfig
 
     table = leave_one_source_out(TrainConfig(data_dir=shared_dir, track=False, register=False), sources=("vbench",))
+    # One progress line for the stage, not a "training heads 1/1" bar per source and mode.
+    err = capsys.readouterr().err
+    assert "leave one source out" in err and "training heads" not in err
     assert len(table) > 0
     assert set(table["source"]) == {"vbench"}
     assert set(table["predictor"]) == {"ava", "tfidf_lr"}

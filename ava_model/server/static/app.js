@@ -19,6 +19,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const fmt = (x) => (typeof x === "number" ? x.toFixed(2) : "–");
+// A driver's delta: the risk its phrase adds, signed, with the decimals of the JSON and the CLI (report.DELTA_DECIMALS).
+const DELTA_DECIMALS = 3;
+const fmtDelta = (x) => `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(DELTA_DECIMALS)}`;
 const modeName = (id) => (state.modes[id] ? state.modes[id].short_name : id);
 const platformName = (id) => (state.platforms[id] ? state.platforms[id].name : id);
 const lightOf = (risk) => (risk >= state.thresholds.red ? "red" : risk >= state.thresholds.yellow ? "yellow" : "green");
@@ -221,7 +224,7 @@ function renderDrivers(report) {
 function changeText(report, span) {
   const before = report.risks[span.mode];
   const after = Math.max(0, before - span.delta);
-  return `${modeName(span.mode)} risk ${fmt(before)} → ${fmt(after)} without it (−${fmt(span.delta)})`;
+  return `adds ${fmtDelta(span.delta)} to the ${modeName(span.mode)} risk (${fmt(before)} → ${fmt(after)} without it)`;
 }
 
 function renderRewrite(report) {

@@ -1,6 +1,6 @@
 """The web page in a real browser: Debian's chromium driven by Playwright against a live uvicorn server.
 
-Set AVA_UPDATE_SCREENSHOT=1 to also write docs/screenshot-red.png.
+Set AVA_UPDATE_SCREENSHOT=1 to also write docs/screenshot-red.png and docs/api-docs.png.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ RED_CANDIDATES = (
     "then you act surprised' and the other shouts back, close-up, 10 seconds",
 )
 TIMEOUT_MS = 60_000
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,60 @@ def test_red_prompt_renders_the_whole_report(browser, server_url, red_prompt, tm
     if os.environ.get("AVA_UPDATE_SCREENSHOT") == "1":
         (REPO / "docs").mkdir(exist_ok=True)
         shutil.copyfile(shot, REPO / "docs" / "screenshot-red.png")
+    page.close()
+
+
+def test_driver_deltas_on_the_page_match_the_json(browser, server_url, red_prompt, shipped_predictor):
+    from ava_model.answer.report import format_delta
+
+    page, errors = _open(browser, server_url, 1280, 900)
+    _check(page, red_prompt)
+    sync_api.expect(page.locator("#light")).to_have_text("RED", timeout=TIMEOUT_MS)
+    report = shipped_predictor.predict(red_prompt, "sora-2").to_dict()
+    expected = sorted((d for ds in report["drivers"].values() for d in ds), key=lambda d: -d["delta"])[:8]
+    items = page.locator("#drivers li").all_inner_texts()
+    assert expected and len(items) == len(expected)
+    for item, driver in zip(items, expected):  # the JSON's number, with its sign, and what it means
+        assert f"adds {format_delta(driver['delta'])} to the " in item, (item, driver)
+        assert "−" not in item.split("without it")[0]
+    assert "adds +" in page.locator("#highlighted mark").first.get_attribute("title")
+    assert errors == []
+    page.close()
+
+
+def test_api_docs_render_offline(browser, server_url, tmp_path):
+    """/docs draws Swagger UI from files the server itself serves: no request leaves the machine."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server_url}/docs")
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("AVA")
+    score = page.locator(".opblock-summary-path", has_text="/v1/score")
+    sync_api.expect(score).to_be_visible()
+    assert page.locator(".opblock").count() >= 5  # score, failure modes, platforms, modes, history, healthz
+    assert page.locator(".swagger-ui .models, .swagger-ui section.schemes, .swagger-ui .opblock-tag").count() >= 1
+    assert "Failed to load API definition" not in page.inner_text("body")
+    outside = [url for url in requested if not url.startswith(server_url) and not url.startswith("data:")]
+    assert outside == [], f"/docs asked for files from elsewhere: {outside}"
+    assert f"{server_url}/docs-assets/swagger-ui-bundle.js" in requested
+    assert errors == []
+    shot = tmp_path / "api-docs.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("AVA_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO / "docs" / "api-docs.png")
+
+    requested.clear()
+    page.goto(f"{server_url}/redoc")
+    sync_api.expect(page.locator("h1", has_text="AVA")).to_be_visible()
+    sync_api.expect(page.get_by_text("/v1/score").first).to_be_attached()
+    # ReDoc's bundle links one decorative "Redocly" logo, an <img> that removes itself when it fails to load.
+    outside = [url for url in requested if not url.startswith((server_url, f"blob:{server_url}", "data:"))
+               and url != REDOC_LOGO]
+    assert outside == [], f"/redoc asked for files from elsewhere: {outside}"
     page.close()
 
 

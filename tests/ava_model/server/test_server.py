@@ -181,6 +181,22 @@ def test_openapi_documents_score(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_docs_pages_load_only_files_this_server_serves(client):
+    import re
+
+    for path, assets in (("/docs", ("swagger-ui-bundle.js", "swagger-ui.css")), ("/redoc", ("redoc.standalone.js",))):
+        page = client.get(path)
+        assert page.status_code == 200
+        urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert urls and not [u for u in urls if "//" in u], f"{path} links off the server: {urls}"
+        for asset in assets:
+            assert f"/docs-assets/{asset}" in urls
+            served = client.get(f"/docs-assets/{asset}")
+            assert served.status_code == 200 and len(served.content) > 100_000
+    assert "fonts.googleapis" not in client.get("/redoc").text
+    assert client.get("/docs/oauth2-redirect").status_code == 200
+
+
 def test_page_and_static_files(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -215,3 +231,15 @@ def test_serve_subcommand_defaults():
     assert (args.host, args.port, args.model) == ("127.0.0.1", 8000, None)
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9001", "--model", "models:/ava/2"])
     assert (args.host, args.port, args.model) == ("0.0.0.0", 9001, "models:/ava/2")
+
+
+def test_history_page_pluralises_its_counts():
+    from ava_model.labels.history import UserHistory
+    from ava_model.server.history_page import history_page
+
+    def counts(scored: int, reported: int) -> str:
+        page = history_page(UserHistory("ana", scored, 0, 0, reported, [], [], []))
+        return " ".join(page.split())
+
+    assert "1 prompt scored" in counts(1, 1) and "1 outcome reported" in counts(1, 1)
+    assert "2 prompts scored" in counts(2, 0) and "0 outcomes reported" in counts(2, 0)
