@@ -25,6 +25,7 @@ LAYERS = (
     ("ava_model.answer",),
     ("ava_model.accounts",),
     ("ava_model.api", "ava_model"),  # the package root re-exports the api
+    ("ava_model.spark",),  # distributed batch scoring: the scorer on Spark executors
     ("ava_training",),
     ("ava_evaluation",),
     ("ava_model.batch", "ava_model.demo", "ava_model.server", "ava_model.cli"),  # the edges

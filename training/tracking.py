@@ -53,15 +53,23 @@ def gate_verdict(result: TrainResult, gate: dict[str, Any]) -> tuple[bool, list[
     return not reasons, reasons
 
 
+# MLflow 3's UI opens an experiment without this tag on its GenAI (traces) view; AVA logs classic ML runs.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+
+
 def _experiment_id(mlflow) -> str:
+    """Return the id of the "ava" experiment, created if missing, and marked as classic ML for the MLflow UI."""
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
     if experiment is not None:
+        if experiment.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:  # an experiment made before the tag
+            mlflow.MlflowClient().set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
         return experiment.experiment_id
     uri = tracking_uri()
     location = None
     if uri.startswith("sqlite:///"):  # artifacts beside the database file, not in the working directory
         location = (Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlartifacts").as_uri()
-    return mlflow.create_experiment(EXPERIMENT, artifact_location=location)
+    return mlflow.create_experiment(EXPERIMENT, artifact_location=location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
 
 
 def set_champion(client, model_name: str, version: str) -> None:
@@ -108,7 +116,7 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    from ava_model.persistence.pyfunc import AvaPyfunc
+    from ava_model.persistence.pyfunc import AvaPyfunc, input_example, model_signature
     from ava_training.plots import reliability_diagram
 
     mlflow.set_tracking_uri(tracking_uri())
@@ -159,6 +167,8 @@ def log_training_run(result: TrainResult, config: TrainConfig, decision=None) ->
                 name="model",
                 python_model=AvaPyfunc(),
                 artifacts={"ava": str(artifact_dir)},
+                signature=model_signature(result.model.modes),
+                input_example=input_example(),
                 pip_requirements=[f"ava-model=={result.manifest.get('libraries', {}).get('ava-model', '0.1.0')}"],
             )
         result.run_id = run.info.run_id

@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ava_model.errors import ConfigError
+
 FORMAT_VERSION = 1
 """Bumped when the exported graph or its sidecar changes shape: older cache entries are ignored."""
 
@@ -110,6 +112,11 @@ class OnnxEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Idle ORT threads would otherwise spin and steal the cores numpy needs between calls.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        threads = os.environ.get("AVA_EMBEDDER_THREADS", "").strip()
+        if threads:  # e.g. one per Spark task slot, so parallel workers do not oversubscribe the cores
+            if not threads.isdigit() or int(threads) < 1:
+                raise ConfigError(f"AVA_EMBEDDER_THREADS must be a positive integer, got {threads!r}.")
+            options.intra_op_num_threads = int(threads)
         source = str(graph) if isinstance(graph, Path) else graph
         self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]

@@ -37,7 +37,7 @@ def bound_http_retries() -> None:
         raise ArtifactError(f"AVA_REGISTRY_TIMEOUT must be a number of seconds, got {raw!r}.") from None
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(timeout))
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.5")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")  # MLflow reads an int
 
 
 @dataclass(frozen=True)

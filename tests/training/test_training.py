@@ -58,8 +58,13 @@ def test_train_logs_registers_and_gates(tmp_path, shared_dir, monkeypatch):
     frame = pd.DataFrame({"prompt": [report.prompt, "Seven balloons over a table"], "platform": ["cogvideox", "pika"]})
     served = pyfunc.predict(frame)
     expected = predictor.predict_proba(frame["prompt"].tolist(), frame["platform"].tolist())
-    assert list(served.columns) == list(expected.columns)
-    assert abs(served.to_numpy() - expected.to_numpy()).max() < 1e-5  # float noise of batch shapes only
+    assert list(served.columns) == list(expected.columns) + ["top_mode", "light"]
+    modes = list(expected.columns)
+    assert abs(served[modes].to_numpy() - expected.to_numpy()).max() < 1e-5  # float noise of batch shapes only
+    assert served["top_mode"].tolist() == expected.idxmax(axis=1).tolist()
+    signature = mlflow.models.get_model_info("models:/ava@champion").signature
+    assert signature.inputs.input_names() == ["prompt", "platform", "user"]
+    assert signature.outputs.input_names() == modes + ["top_mode", "light"]
 
     # the run pinned the artifact's sha256 where the artifact cannot write; a pin that disagrees refuses the load
     from ava_model.errors import ArtifactMismatch
@@ -117,3 +122,21 @@ def _small_config_fields(result) -> dict:
     params = result.manifest["config"]
     return {"authored_dir": Path(params["authored_dir"]), "sources": (), "published_rates": False,
             "cache_dir": Path(params["cache_dir"]), "track": False, "register": False}
+
+
+def test_fit_heads_bar_can_be_turned_off_for_callers_with_their_own(capsys):
+    import numpy as np
+
+    from ava_model.core.features import STRUCTURE_FEATURES
+    from ava_training.fit import fit_heads
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8 + len(STRUCTURE_FEATURES)))
+    Y = (X[:, :1] > 0).astype(float)
+    groups = np.arange(60)
+    fit = dict(candidates=(("svm", 1.0),), folds=3, calibration="sigmoid", seed=0)
+    heads, _ = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), **fit)
+    assert "training heads" in capsys.readouterr().err
+    quiet, _ = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), progress=False, **fit)
+    assert capsys.readouterr().err == ""
+    assert np.allclose(quiet["physics"].predict_proba(X), heads["physics"].predict_proba(X))
