@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test train retrain evaluate clean
+.PHONY: install demo test train retrain ship-model evaluate notebooks clean
 
 install: $(STAMP)
 
@@ -23,14 +24,30 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
+# train writes .cache/models/latest and logs to MLflow; it never touches the shipped model.
 train: install
 	$(VENV)/bin/ava train
+
+# The one target that overwrites the git-tracked default model that predict() and `make demo` load.
+ship-model: install
+	@echo "ship-model: retraining and OVERWRITING ava_model/artifacts/default (ava.joblib, manifest.json, MODEL_CARD.md)"
+	$(VENV)/bin/ava train --ship --out ava_model/artifacts/default
 
 retrain: install
 	$(VENV)/bin/ava train --since-champion
 
 evaluate: install
 	$(VENV)/bin/ava evaluate --report reports/evaluation.html
+
+# Execute the analyst notebooks (evaluation/notebooks) on a fresh kernel and render them to reports/notebooks/*.html.
+notebooks: $(DEV_STAMP)
+	mkdir -p reports/notebooks
+	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=1200 \
+		--output-dir reports/notebooks evaluation/notebooks/*.ipynb
+
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .cache mlruns mlflow.db reports

@@ -104,11 +104,15 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     """Train -> save -> log (ava_training.pipeline), or with --since-champion train -> gate -> save -> log."""
+    from ava_model.labels.store import default_store_path
+    from ava_model.persistence.artifact import default_artifact_dir
     from ava_training.config import TrainConfig
     from ava_training.pipeline import run_training
 
-    from ava_model.labels.store import default_store_path
-
+    if Path(args.out).resolve() == default_artifact_dir().resolve() and not args.ship:
+        raise AvaError(f"--out {args.out} is the shipped default model (tracked by git); training would overwrite it. "
+                       "Write elsewhere (the default is .cache/models/latest), or refresh it on purpose with "
+                       "`make ship-model` (ava train --ship --out ava_model/artifacts/default).")
     store = Path(args.store) if args.store else default_store_path()
     config = TrainConfig(
         out_dir=Path(args.out),
@@ -128,6 +132,20 @@ def _train(args: argparse.Namespace) -> int:
     result = run_training(config)
     print(result.summary().round(3).to_string())
     print(f"Artifact written to {result.artifact_dir}")
+    return 0
+
+
+def _score_spark(args: argparse.Namespace) -> int:
+    from ava_model.spark import SparkScoreConfig, score_table
+
+    config = SparkScoreConfig(model=args.model, master=args.master, platform=args.platform,
+                              batch_size=args.batch_size, partitions=args.partitions)
+    result = score_table(Path(args.input), Path(args.output), config)
+    print(f"Scored {result.rows - result.rejected} of {result.rows} rows on Spark {args.master} -> {result.output} "
+          f"({result.rows_per_second:.0f} rows/s; session start {result.startup_seconds:.1f} s)")
+    if result.rejected:
+        print(f"ava: warning: {result.rejected} row{'s' if result.rejected != 1 else ''} not scored: their 'error' "
+              "column names the field and the reason", file=sys.stderr)
     return 0
 
 
@@ -247,7 +265,7 @@ def _users(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``ava`` command."""
-    from ava_model.persistence.artifact import default_artifact_dir
+    from ava_model.locations import default_train_dir
     from ava_model.batch import COLUMNS_HELP
 
     parser = argparse.ArgumentParser(prog="ava", description="Pre-flight failure risk for AI video prompts.")
@@ -267,8 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", help="with --file: output .csv (risks) or .jsonl (whole reports)")
     score.add_argument("--model", default=None, help="artifact folder or models:/ URI (default: AVA_MODEL_URI or shipped)")
     score.set_defaults(func=_score)
+    sp = sub.add_parser("score-spark", help="score a Parquet/CSV/JSONL table on Spark (pip install 'ava-model[spark]')",
+                        description="Columns read: prompt (required), platform (blank cells take --platform), "
+                                    "user and id (copied). Output: Parquet with one risk column per mode, top_mode, "
+                                    "top_risk, light and error (bad rows are kept, not scored, with the field named).")
+    sp.add_argument("--input", required=True, help="Parquet file or folder, .csv with a header, or .jsonl")
+    sp.add_argument("--output", required=True, help="Parquet folder to write (replaced if it exists)")
+    sp.add_argument("--master", default="local[2]", help="Spark master (default: local[2]; ignored inside spark-submit)")
+    sp.add_argument("--model", default=None,
+                    help="artifact folder or models:/ URI every executor loads (default: AVA_MODEL_URI or shipped)")
+    sp.add_argument("--platform", default=None, help="platform for blank or missing platform cells")
+    sp.add_argument("--partitions", type=int, default=None, help="repartition the input first (default: keep)")
+    sp.add_argument("--batch-size", type=int, default=256, help="prompts embedded together in a partition")
+    sp.set_defaults(func=_score_spark)
     tr = sub.add_parser("train", help="train from ../shared/datasets and data/, log to MLflow, write the artifact")
-    tr.add_argument("--out", default=str(default_artifact_dir()), help="artifact folder (default: the packaged model)")
+    tr.add_argument("--out", default=str(default_train_dir()),
+                    help=f"artifact folder (default: {default_train_dir()}; the shipped model only with --ship)")
+    tr.add_argument("--ship", action="store_true",
+                    help="allow --out to be the shipped default model (ava_model/artifacts/default, tracked by git)")
     tr.add_argument("--data-dir", default=None, help="shared datasets folder (default: AVA_DATA_DIR or ../shared/datasets)")
     tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")

@@ -33,3 +33,13 @@ def state_dir() -> Path:
     if in_checkout():
         return REPO_DIR
     return Path(os.environ.get("AVA_HOME") or Path.home() / ".ava")
+
+
+def default_train_dir() -> Path:
+    """Return where ``ava train`` writes its artifact by default: ``.cache/models/latest`` in AVA's state folder.
+
+    Never the shipped default model (``ava_model/artifacts/default``, tracked by git): refreshing that is
+    ``make ship-model`` (``ava train --ship --out ava_model/artifacts/default``).
+    """
+    env = os.environ.get("AVA_CACHE_DIR")
+    return (Path(env) if env else state_dir() / ".cache") / "models" / "latest"

@@ -186,8 +186,8 @@ def mmd_test(X_ref: Any, X_cur: Any, config: DriftConfig | None = None) -> TestR
     permuted = np.argsort(rng.random((config.permutations, len(Z))), axis=1) < len(A)  # random m-subsets
     stats = _mmd2(K, np.vstack([observed, permuted]))
     p = float((1 + np.sum(stats[1:] >= stats[0])) / (1 + config.permutations))
-    details = {"bandwidth_sq": bandwidth, "n_reference": len(A), "n_current": len(B),
-               "permutations": config.permutations}
+    details = {"bandwidth_sq": bandwidth, "null_q95": float(np.quantile(stats[1:], 0.95)), "n_reference": len(A),
+               "n_current": len(B), "permutations": config.permutations}
     return TestResult("mmd", float(stats[0]), p, p <= config.alpha, details)
 
 
@@ -238,27 +238,43 @@ def domain_classifier_test(X_ref: Any, X_cur: Any, config: DriftConfig | None = 
     return TestResult("domain_classifier", auc, p, p <= config.alpha, details)
 
 
+def cluster_members(X_ref: Any, X_cur: Any, config: DriftConfig | None = None) -> dict[str, np.ndarray]:
+    """Return the k-means clustering behind ``drift_drivers``: which kept row of each window is in which cluster.
+
+    Returns
+    -------
+    dict
+        ``keep_reference`` and ``keep_current``: the row numbers kept after subsampling;
+        ``reference`` and ``current``: the cluster of each kept row; ``centres``: (k, d) centroids.
+    """
+    from sklearn.cluster import KMeans
+
+    config = config or DriftConfig()
+    A, B, keep_a, keep_b = _windows(X_ref, X_cur, config)
+    k = min(config.n_clusters, len(A) + len(B))
+    km = KMeans(n_clusters=k, n_init=3, random_state=config.seed).fit(np.vstack([A, B]))
+    return {"keep_reference": keep_a, "keep_current": keep_b, "reference": km.labels_[: len(A)],
+            "current": km.labels_[len(A):], "centres": km.cluster_centers_}
+
+
 def drift_drivers(prompts_ref: list[str], X_ref: Any, prompts_cur: list[str], X_cur: Any,
                   config: DriftConfig | None = None) -> list[ClusterShift]:
     """Return k-means clusters of the pooled (subsampled) windows, largest growth in share first.
 
     Each cluster holds its share of each window and up to 3 current prompts nearest its centroid.
     """
-    from sklearn.cluster import KMeans
-
     config = config or DriftConfig()
     if len(prompts_ref) != len(X_ref) or len(prompts_cur) != len(X_cur):
         raise DriftInputError(f"prompts and embeddings differ in length: {len(prompts_ref)} vs {len(X_ref)} "
                               f"(reference), {len(prompts_cur)} vs {len(X_cur)} (current).")
-    A, B, _, keep_b = _windows(X_ref, X_cur, config)
-    k = min(config.n_clusters, len(A) + len(B))
-    km = KMeans(n_clusters=k, n_init=3, random_state=config.seed).fit(np.vstack([A, B]))
-    ref_labels, cur_labels = km.labels_[: len(A)], km.labels_[len(A):]
+    fit = cluster_members(X_ref, X_cur, config)
+    keep_b, ref_labels, cur_labels = fit["keep_current"], fit["reference"], fit["current"]
+    B = _embeddings(X_cur, "X_cur")[keep_b]
     cur_prompts = [prompts_cur[i] for i in keep_b]
     shifts = []
-    for c in range(k):
+    for c in range(len(fit["centres"])):
         members = np.flatnonzero(cur_labels == c)
-        nearest = members[np.argsort(((B[members] - km.cluster_centers_[c]) ** 2).sum(1))[:3]]
+        nearest = members[np.argsort(((B[members] - fit["centres"][c]) ** 2).sum(1))[:3]]
         share_ref, share_cur = float(np.mean(ref_labels == c)), float(np.mean(cur_labels == c))
         shifts.append(ClusterShift(c, int(np.sum(ref_labels == c)), len(members), share_ref, share_cur,
                                    share_cur - share_ref, tuple(cur_prompts[i] for i in nearest)))
@@ -388,13 +404,15 @@ def _histograms(risks_ref: pd.DataFrame, risks_cur: pd.DataFrame) -> dict[str, d
 
 
 def detect_drift(reference: Any, current: Any, predictor: Any = None, config: DriftConfig | None = None,
-                 *, embedder: Any = None) -> DriftReport:
+                 *, embedder: Any = None, show_progress: bool | None = None) -> DriftReport:
     """Return the DriftReport of a current window of prompts against a reference window.
 
     Windows are DataFrames (``prompt``, optional ``platform`` defaulting to sora-2, optional
     ``risks`` dicts) or JSONL scoring logs. Logged risks are used when every line of a window
     has them; otherwise the window is scored with ``predictor`` (``ava_model.api.load()``
-    when None). Prompts are embedded with ``embedder`` if given, else ``predictor.embedder``.
+    when None). Prompts are embedded with ``embedder`` if given, else ``predictor.embedder``;
+    ``show_progress`` is passed to its ``encode`` (None: a bar beyond 256 new prompts; a notebook
+    passes False, since tqdm.auto without ipywidgets warns).
     """
     config = config or DriftConfig()
     ref, cur = load_window(reference, "reference"), load_window(current, "current")
@@ -415,7 +433,7 @@ def detect_drift(reference: Any, current: Any, predictor: Any = None, config: Dr
     lights = [[thresholds.light(float(m)) for m in r.max(axis=1)] for r in risks]
     encode = (embedder or predictor.embedder).encode
     prompts = [list(map(str, w["prompt"])) for w in (ref, cur)]
-    X_ref, X_cur = encode(prompts[0]), encode(prompts[1])
+    X_ref, X_cur = (encode(p, show_progress=show_progress) for p in prompts)
     output = output_drift(risks[0], risks[1], config)
     worst = min(output.values(), key=lambda o: o["ks_p_adjusted"])
     worst_mode = next(m for m, o in output.items() if o is worst)

@@ -146,3 +146,16 @@ def test_history_counts_are_pluralised(tmp_path, monkeypatch, capsys):
     assert "2 prompts scored" in capsys.readouterr().out
     assert main(["history", "--user", "bob"]) == 0  # the log is there, but holds none of bob's prompts
     assert f"The score log {log} holds no prompts of user 'bob'" in capsys.readouterr().out
+
+
+def test_train_never_overwrites_the_shipped_model_unless_asked(capsys):
+    from ava_model.cli import build_parser, main
+    from ava_model.persistence.artifact import default_artifact_dir
+
+    out = Path(build_parser().parse_args(["train"]).out)
+    assert out.parts[-3:] == (".cache", "models", "latest") and out.resolve() != default_artifact_dir().resolve()
+    before = {p.name: p.stat().st_mtime_ns for p in default_artifact_dir().iterdir()}
+    assert main(["train", "--out", str(default_artifact_dir()), "--no-track"]) == 2
+    err = capsys.readouterr().err
+    assert "shipped default model" in err and "make ship-model" in err
+    assert {p.name: p.stat().st_mtime_ns for p in default_artifact_dir().iterdir()} == before

@@ -99,3 +99,16 @@ def test_a_table_without_a_prompt_column_names_the_columns_it_reads(spark, tmp_p
     pd.DataFrame({"text": ["A cat"], "platform": ["pika"]}).to_parquet(tmp_path / "bad.parquet")
     with pytest.raises(DataSourceError, match=r"needs a 'prompt' column; found text, platform.*prompt \(required\)"):
         score_table(tmp_path / "bad.parquet", tmp_path / "out")
+
+
+def test_ava_score_spark_writes_parquet_and_reports_rejects(spark, tmp_path, capsys):
+    from ava_model.cli import main
+
+    pd.DataFrame({"prompt": ["A cat jumps onto a table", ""], "platform": ["", "pika"]}).to_csv(
+        tmp_path / "in.csv", index=False)
+    assert main(["score-spark", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out"),
+                 "--platform", "luma"]) == 0
+    captured = capsys.readouterr()
+    assert "Scored 1 of 2 rows" in captured.out and "1 row not scored" in captured.err
+    out = pd.read_parquet(tmp_path / "out")
+    assert sorted(out["platform"].dropna()) == ["luma", "pika"] and out["error"].notna().sum() == 1
