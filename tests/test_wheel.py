@@ -76,10 +76,10 @@ def test_ava_score_train_and_evaluate_run_from_the_wheel(installed):
 
 
 def test_the_wheel_carries_the_templates_the_rules_and_the_shipped_model(installed):
-    check = ("from ava_model.server import pages; from ava_model.answer import report; "
+    check = ("from ava_model.server import pages; from ava_model.answer import render; "
              "from ava_evaluation import report_html; from ava_model.rules.taxonomy import rules_dir; "
              "from ava_model.persistence.artifact import default_artifact_dir; "
-             "print(*(len(list(d.glob('*.html'))) for d in (pages.TEMPLATES_DIR, report.TEMPLATES_DIR, "
+             "print(*(len(list(d.glob('*.html'))) for d in (pages.TEMPLATES_DIR, render.TEMPLATES_DIR, "
              "report_html.TEMPLATES_DIR))); print(rules_dir()); print(sorted(p.name for p in default_artifact_dir().iterdir()))")
     done = _run(installed, "python", "-c", check)
     assert done.returncode == 0, done.stderr

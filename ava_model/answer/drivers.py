@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ava_model.answer.report import DELTA_DECIMALS, Driver
+from ava_model.answer.render import DELTA_DECIMALS
+from ava_model.answer.report import Driver
 from ava_model.answer.spans import Span
 from ava_model.rules.playbook import DEFAULT_LIMITS, ExplainLimits
 

@@ -97,7 +97,7 @@ def test_explain_prints_the_reference_page(capsys):
 def test_score_text_prints_the_json_driver_deltas_with_their_sign(capsys):
     import re
 
-    from ava_model.answer.report import format_delta
+    from ava_model.answer.render import format_delta
 
     prompt = "A man says 'I have been here since the morning and nobody has told me anything at all about the delay'"
     assert main(["score", prompt, "--platform", "sora-2", "--json"]) == 0

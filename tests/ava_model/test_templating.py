@@ -22,11 +22,11 @@ ESCAPED = html.escape(HOSTILE, quote=True)  # the server pages spell entities as
 
 
 def _environments():
-    from ava_model.answer import report
+    from ava_model.answer import render
     from ava_model.server import pages
     from ava_evaluation import report_html
 
-    return {"server": pages.environment(), "answer": report.environment(), "evaluation": report_html.environment()}
+    return {"server": pages.environment(), "answer": render.environment(), "evaluation": report_html.environment()}
 
 
 def _no_markup_from_data(page: str) -> None:

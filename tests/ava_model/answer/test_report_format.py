@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from ava_model.answer.report import DELTA_DECIMALS, Driver, RiskReport, format_delta
+from ava_model.answer.render import DELTA_DECIMALS, format_delta
+from ava_model.answer.report import Driver, RiskReport
 
 PROMPT = "Seven red balloons float over a party table"
 

@@ -115,7 +115,7 @@ def test_red_prompt_renders_the_whole_report(browser, server_url, red_prompt, tm
 
 
 def test_driver_deltas_on_the_page_match_the_json(browser, server_url, red_prompt, shipped_predictor):
-    from ava_model.answer.report import format_delta
+    from ava_model.answer.render import format_delta
 
     page, errors = _open(browser, server_url, 1280, 900)
     _check(page, red_prompt)
