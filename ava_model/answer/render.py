@@ -27,39 +27,14 @@ _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    """Return the Jinja2 environment of the report's notebook HTML (built once).
-
-    Returns
-    -------
-    jinja2.Environment
-        Loads ``ava_model/answer/templates``, autoescapes every printed value and raises
-        ``jinja2.UndefinedError`` on a missing variable. Filter ``fmt``: Python's ``format(value, spec)``.
-    """
+    """Return the Jinja2 environment of ``ava_model/answer/templates`` (:func:`ava_model.templating.template_environment`)."""
     from ava_model.templating import template_environment
 
     return template_environment(TEMPLATES_DIR)
 
 
 def render_html(template: str, **context: Any) -> str:
-    """Return a template of ``ava_model/answer/templates`` rendered with ``context``.
-
-    Parameters
-    ----------
-    template:
-        The file name, e.g. ``"report.html"``.
-    **context:
-        The variables the template uses; every one it prints is escaped.
-
-    Returns
-    -------
-    str
-        The HTML.
-
-    Raises
-    ------
-    jinja2.UndefinedError
-        When the template uses a variable that is not in ``context``.
-    """
+    """Return ``ava_model/answer/templates/<template>`` rendered with ``context`` (escaped; a missing variable raises)."""
     return environment().get_template(template).render(**context)
 
 
