@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test train retrain ship-model evaluate notebooks clean
+.PHONY: install demo test train retrain ship-model evaluate notebooks bench clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ notebooks: $(DEV_STAMP)
 $(DEV_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(DEV_STAMP)
+
+# Speed and size next to raw sentence-transformers in one run (about 20 minutes): reports/bench.json, docs/performance.md.
+bench: install
+	$(PY) -m ava_evaluation.bench --doc docs/performance.md
 
 clean:
 	rm -rf $(VENV) .cache mlruns mlflow.db reports

@@ -12,25 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def distinct_prompts(n: int, platforms: tuple[str, ...]):
-    """Return a DataFrame of n distinct (id, prompt, platform) rows built from data/authored and data/ladders."""
-    import pandas as pd
-
-    from ava_training.paths import authored_dir, ladders_dir
-
-    texts: list[str] = []
-    for folder in (authored_dir(), ladders_dir()):
-        for path in sorted(folder.glob("*.csv")):
-            texts.extend(pd.read_csv(path, dtype=str, keep_default_na=False)["prompt"].tolist())
-    texts = list(dict.fromkeys(t for t in texts if t.strip()))
-    rows, take = [], 0
-    while len(rows) < n:
-        rows.extend(f"{t} (take {take})" if take else t for t in texts)
-        take += 1
-    rows = rows[:n]
-    return pd.DataFrame({"id": [f"r{i}" for i in range(n)], "prompt": rows,
-                         "platform": [platforms[i % len(platforms)] for i in range(n)]})
+from ava_evaluation.prompt_sets import distinct_prompts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,14 @@ def _run_id(client, uri: str) -> str:
 
 
 def download_model(uri: str) -> DownloadedModel:
-    """Return the local artifact folder of a registered or logged AVA model and its pinned checksum."""
+    """Return the local artifact folder of a registered or logged AVA model and its pinned checksum.
+
+    A SQLite store that does not exist is an ArtifactError naming it: loading a model never creates a database.
+    """
+    store = tracking_uri()
+    if store.startswith("sqlite:///") and not Path(store.removeprefix("sqlite:///")).is_file():
+        raise ArtifactError(f"Cannot fetch {uri!r}: the MLflow store {store} does not exist yet (nothing was "
+                            "trained or registered there). Train with `make train`, or set MLFLOW_TRACKING_URI.")
     bound_http_retries()
     import mlflow
     from mlflow.tracking import MlflowClient

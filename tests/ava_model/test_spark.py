@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.spark
-ROOT = Path(__file__).resolve().parents[2]
 N_ROWS = 5000
-SUFFIXES = ("", ", shot on 35mm film", ", soft morning light", ", 4k, high detail", ", handheld camera",
-            ", slow motion", ", wide angle lens", ", overcast afternoon")
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +29,8 @@ def spark():
     active.stop()
 
 
-def distinct_prompts(n: int, platforms: tuple[str, ...]) -> pd.DataFrame:
-    """Return n distinct (prompt, platform) rows built from the authored prompts and ladders in data/."""
-    texts = []
-    for folder in ("data/authored", "data/ladders"):
-        for path in sorted((ROOT / folder).glob("*.csv")):
-            texts.extend(pd.read_csv(path, dtype=str, keep_default_na=False)["prompt"].tolist())
-    texts = list(dict.fromkeys(t for t in texts if t.strip()))
-    rows = [f"{t}{s}" for s in SUFFIXES for t in texts][:n]
-    assert len(rows) == n, f"only {len(rows)} distinct prompts could be built"
-    return pd.DataFrame({"id": [f"r{i}" for i in range(n)], "prompt": rows,
-                         "platform": [platforms[i % len(platforms)] for i in range(n)]})
-
-
 def test_spark_scores_5000_prompts_exactly_as_predict_proba(spark, shipped_predictor, tmp_path):
+    from ava_evaluation.prompt_sets import distinct_prompts
     from ava_model.spark import SparkScoreConfig, score_table
 
     table = distinct_prompts(N_ROWS, shipped_predictor.rules.platform_ids)

@@ -53,3 +53,14 @@ def test_missing_artifact_says_how_to_retrain(tmp_path):
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
     save_artifact({"a": 1}, tmp_path, {"x": 1}, card="# card")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["MODEL_CARD.md", ARTIFACT_FILE, MANIFEST_FILE]
+
+
+def test_loading_from_a_missing_sqlite_store_names_it_and_creates_nothing(tmp_path, monkeypatch):
+    from ava_model.api import load
+    from ava_model.errors import ArtifactError
+
+    store = tmp_path / "nothing-here.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}")
+    with pytest.raises(ArtifactError, match=r"nothing-here\.db does not exist yet.*make train"):
+        load("models:/ava@champion")
+    assert not store.exists()
