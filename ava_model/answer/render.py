@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from ava_model.answer.report import RiskReport
+# The functions take an ava_model.answer.report.RiskReport; it is not imported (not even for type checking)
+# because RiskReport.render() and ._repr_html_() import this module: dependencies run one way.
+RiskReport = Any
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
