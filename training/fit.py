@@ -131,7 +131,8 @@ def fit_exposure_heads(
         curve = curves[mode]
         head = ExposureHazard(knots=curve.knots, zero_exposure_hazard=curve.zero_exposure_hazard,
                               reference_exposure=curve.reference_exposure, ranking_weight=ranking_weight,
-                              ranking_factor=(typical_factor or {}).get(mode, 0.3))
+                              ranking_factor=(typical_factor or {}).get(mode, 0.3),
+                              negated_hazard=curve.negated_hazard)
         position = {r: i for i, r in enumerate(rows)}
         mine = [(position[a], position[b]) for a, b in (pairs or {}).get(mode, np.zeros((0, 2), int))
                 if a in position and b in position]

@@ -58,13 +58,14 @@ class Prepared:
 
     @property
     def topic_features(self) -> np.ndarray:
-        """The features without the exposure columns (what the topic heads read)."""
-        return self.features[:, : -len(self.matrix.modes)]
+        """The features without the exposure and negation columns (what the topic heads read)."""
+        return self.features[:, : -2 * len(self.matrix.modes)]
 
     @property
     def exposures(self) -> np.ndarray:
         """The (n, modes) exposure columns."""
-        return self.features[:, -len(self.matrix.modes):].astype(np.float64)
+        k = len(self.matrix.modes)
+        return self.features[:, -2 * k : -k].astype(np.float64)
 
     @property
     def train_index(self) -> np.ndarray:

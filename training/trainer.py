@@ -60,7 +60,7 @@ def fit_model(prepared: Prepared, config: TrainConfig, rules: Rules) -> tuple[Av
         prepared.groups[train_idx], matrix.modes, heads, chosen, load_curves(rules.mode_ids), folds=config.cv_folds,
         seed=config.seed, pairs=pairs, ranking_weight=config.exposure_ranking_weight, typical_factor=typical_factor,
     )
-    n_embedding = prepared.features.shape[1] - len(STRUCTURE_FEATURES) - len(matrix.modes)
+    n_embedding = prepared.features.shape[1] - len(STRUCTURE_FEATURES) - 2 * len(matrix.modes)  # exposure, negation
     model = AvaModel(matrix.modes, heads, factors, prepared.embedder, {}, exposure_heads,
                      feature_names(n_embedding, matrix.modes))
     return model, chosen

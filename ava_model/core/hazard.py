@@ -7,7 +7,9 @@ is the topic head itself, so the fit can only add what exposure explains.
 The failure risk on a platform is ``P(exercised) * F(e)`` with
 ``F(e) = 1 - (1 - factor) ** D(e)`` and ``D(e) = z + (1 - z) * G(e) / G(e_ref)``: at the typical
 exposure of the training positives (e_ref) the platform factor applies unchanged, below it the risk
-is lower (down to the zero-exposure share z), above it higher, without a cap.
+is lower (down to the zero-exposure share z), above it higher, without a cap. A prompt that negates the
+mode ("silent", "no text": an optional third column of X, 1 where negated) has ``D = negated_hazard``, a
+small residual below z: it asks for none of the hard part, which an unmeasured prompt may still hold.
 """
 
 from __future__ import annotations
@@ -34,17 +36,19 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
         ``log risk(lower) - log risk(higher)`` at the factor ``ranking_factor``. It teaches the fit that
         more of the hard part outweighs the topic score's wording noise; 0 turns it off.
     ranking_factor: the platform factor at which the ordering term compares risks.
+    negated_hazard: D of a row whose third column says the prompt negates the mode (<= zero_exposure_hazard).
     """
 
     def __init__(self, knots: tuple[tuple[float, float], ...] = ((0.0, 0.0), (1.0, 1.0)),
                  zero_exposure_hazard: float = 0.5, reference_exposure: float | None = None, l2: float = 1e-3,
-                 ranking_weight: float = 0.0, ranking_factor: float = 0.3):
+                 ranking_weight: float = 0.0, ranking_factor: float = 0.3, negated_hazard: float = 0.0):
         self.knots = knots
         self.zero_exposure_hazard = zero_exposure_hazard
         self.reference_exposure = reference_exposure
         self.l2 = l2
         self.ranking_weight = ranking_weight
         self.ranking_factor = ranking_factor
+        self.negated_hazard = negated_hazard
 
     def _curve(self, exposure: np.ndarray) -> np.ndarray:
         from ava_model.rules.curves import DegreeCurve
@@ -53,8 +57,9 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
 
     def _design(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != 2:
-            raise ConfigError(f"ExposureHazard expects an (n, 2) array of [topic probability, exposure], got {X.shape}.")
+        if X.ndim != 2 or X.shape[1] not in (2, 3):
+            raise ConfigError("ExposureHazard expects an (n, 2) array of [topic probability, exposure] or (n, 3) "
+                              f"with a 0/1 negated column, got {X.shape}.")
         q = np.clip(X[:, 0], 0.0, 1.0 - _EPS)
         return np.column_stack([np.ones(len(X)), -np.log1p(-q), self._curve(X[:, 1])])
 
@@ -125,17 +130,25 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
         """Return 1 where P(exercised) >= 0.5."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
-    def degree(self, exposure: np.ndarray) -> np.ndarray:
-        """Return D(exposure): zero_exposure_hazard at none, 1 at the reference exposure, unbounded above."""
+    def degree(self, exposure: np.ndarray, negated: np.ndarray | None = None) -> np.ndarray:
+        """Return D(exposure): zero_exposure_hazard at none, 1 at the reference exposure, unbounded above.
+
+        Where ``negated`` is true (and no exposure was measured), ``negated_hazard``.
+        """
         z = self.zero_exposure_hazard
-        return z + (1.0 - z) * self._curve(exposure) / self.reference_hazard_
+        d = z + (1.0 - z) * self._curve(exposure) / self.reference_hazard_
+        if negated is None:
+            return d
+        residual = min(getattr(self, "negated_hazard", z), z)  # artifacts fitted before the parameter: none
+        return np.where((np.asarray(negated) > 0.5) & (np.asarray(exposure) <= 0), residual, d)
 
     def risk(self, X: np.ndarray, factors: np.ndarray) -> np.ndarray:
         """Return P(fail) = P(exercised) * (1 - (1 - factor) ** D(exposure)) for each row."""
-        exposure = np.asarray(X, dtype=np.float64)[:, 1]
-        return self.predict_proba(X)[:, 1] * self._given_exercised(exposure, factors)
+        X = np.asarray(X, dtype=np.float64)
+        negated = X[:, 2] if X.ndim == 2 and X.shape[1] == 3 else None
+        return self.predict_proba(X)[:, 1] * self._given_exercised(X[:, 1], factors, negated)
 
-    def _given_exercised(self, exposure: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    def _given_exercised(self, exposure: np.ndarray, factors: np.ndarray, negated: np.ndarray | None = None) -> np.ndarray:
         """Return F(e) = 1 - (1 - factor) ** D(e), the failure rate of a prompt that exercises the mode."""
         factors = np.clip(np.asarray(factors, dtype=np.float64), 0.0, 1.0)
-        return -np.expm1(self.degree(exposure) * np.log1p(-np.minimum(factors, 1.0 - _EPS)))
+        return -np.expm1(self.degree(exposure, negated) * np.log1p(-np.minimum(factors, 1.0 - _EPS)))

@@ -49,7 +49,8 @@ class AvaModel:
     exposure_heads: dict[str, Any] = field(default_factory=dict)
     feature_names_in_: tuple[str, ...] = ()
 
-    def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def split_inputs(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (topic features, exposures, negation flags) of model inputs."""
         if self.feature_names_in_ and (X.ndim != 2 or X.shape[1] != len(self.feature_names_in_)):
             from ava_model.errors import ArtifactMismatch
 
@@ -59,19 +60,19 @@ class AvaModel:
                 "Build inputs with ava_model.core.features.build_features from the model's own embedder."
             )
         k = len(self.modes)
-        return X[:, :-k], np.asarray(X[:, -k:], dtype=np.float64)
+        return X[:, : -2 * k], np.asarray(X[:, -2 * k : -k], dtype=np.float64), np.asarray(X[:, -k:], dtype=np.float64)
 
     def topic_proba(self, X: np.ndarray) -> np.ndarray:
         """Return an (n, k) array: the calibrated topic heads' P(prompt exercises mode), exposure not used."""
         from ava_model.core.heads import positive_proba
 
-        features, _ = self._split(X)
+        features = self.split_inputs(X)[0]
         columns = [positive_proba(self.heads[m], features) for m in self.modes]
         return np.clip(np.column_stack(columns), 0.0, 1.0)
 
     def exercise_proba(self, X: np.ndarray) -> np.ndarray:
         """Return an (n, k) array: calibrated P(prompt exercises mode) from topic and exposure together."""
-        topic, exposures = self.topic_proba(X), self._split(X)[1]
+        topic, exposures = self.topic_proba(X), self.split_inputs(X)[1]  # P(exercised) does not read the negation flags
         return np.column_stack([self.exposure_heads[m].predict_proba(np.column_stack([topic[:, j], exposures[:, j]]))[:, 1]
                                 for j, m in enumerate(self.modes)])
 
@@ -90,24 +91,26 @@ class AvaModel:
 
     def risk_and_exercise(self, X: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (risks, exercise), both (n, k), for model inputs X and a matching (n, k) factor array."""
-        return self._risk_from(self.topic_proba(X), self._split(X)[1], factors)
+        _, exposures, negated = self.split_inputs(X)
+        return self._risk_from(self.topic_proba(X), exposures, negated, factors)
 
     def risk_across_platforms(self, X: np.ndarray, platform_ids: list[str]) -> np.ndarray:
         """Return a (p, k) array: the risks of one prompt (a (1, d) input row) on each platform.
 
         The topic heads run once; only the platform factor changes from row to row.
         """
-        topic, exposures = self.topic_proba(X[:1]), self._split(X[:1])[1]
+        topic, (_, exposures, negated) = self.topic_proba(X[:1]), self.split_inputs(X[:1])
         n = len(platform_ids)
         return self._risk_from(np.repeat(topic, n, axis=0), np.repeat(exposures, n, axis=0),
-                               self.factor_matrix(platform_ids))[0]
+                               np.repeat(negated, n, axis=0), self.factor_matrix(platform_ids))[0]
 
-    def _risk_from(self, topic: np.ndarray, exposures: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _risk_from(self, topic: np.ndarray, exposures: np.ndarray, negated: np.ndarray,
+                   factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         risks, exercise = np.zeros_like(topic), np.zeros_like(topic)
         for j, m in enumerate(self.modes):
-            pair = np.column_stack([topic[:, j], exposures[:, j]])
-            exercise[:, j] = self.exposure_heads[m].predict_proba(pair)[:, 1]
-            risks[:, j] = self.exposure_heads[m].risk(pair, factors[:, j])
+            columns = np.column_stack([topic[:, j], exposures[:, j], negated[:, j]])
+            exercise[:, j] = self.exposure_heads[m].predict_proba(columns[:, :2])[:, 1]
+            risks[:, j] = self.exposure_heads[m].risk(columns, factors[:, j])
         return risks, exercise
 
     def risk_proba(self, X: np.ndarray, platform_ids: list[str]) -> np.ndarray:

@@ -94,7 +94,7 @@ class Scorer:
         factors = self.model.factor_matrix([platform_id])
         features = build_features(embedding, [text])
         risks, exercise = self.model.risk_and_exercise(features, factors)
-        return Scored(text, platform_id, risks[0], exercise[0], features[0, -len(self.model.modes) :], factors[0],
+        return Scored(text, platform_id, risks[0], exercise[0], self.model.split_inputs(features)[1][0], factors[0],
                       embedding[0], features)
 
     def predict_proba(self, prompts: Any, platforms: Any) -> pd.DataFrame:

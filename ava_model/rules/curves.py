@@ -27,6 +27,7 @@ class DegreeCurve:
     basis: str
     sources: tuple[str, ...] = ()
     reference_exposure: float | None = None  # where the platform factor applies; None: the training positives' median
+    negated_hazard: float = 0.02  # D of a prompt that negates the mode ("silent", "no text"): a small residual
 
     def relative_hazard(self, exposure: np.ndarray) -> np.ndarray:
         """Return G(exposure): 0 at 0, non-decreasing, linear past the last knot."""
@@ -67,9 +68,14 @@ def _parse_curve(mode: str, data: object, path: Path) -> DegreeCurve:
     reference = hazard.get("reference_exposure")
     if reference is not None and (isinstance(reference, bool) or not isinstance(reference, (int, float)) or reference <= 0):
         raise RulesError(f"{where}: hazard.reference_exposure must be a positive number or absent, got {reference!r}.")
+    negated = hazard.get("negated_hazard", 0.02)
+    if isinstance(negated, bool) or not isinstance(negated, (int, float)) or not 0 <= negated <= hazard["zero_exposure_hazard"]:
+        raise RulesError(f"{where}: hazard.negated_hazard must be a number between 0 and zero_exposure_hazard "
+                         f"({hazard['zero_exposure_hazard']}): a negated prompt is never riskier than an unmeasured one; "
+                         f"got {negated!r}.")
     return DegreeCurve(mode, tuple(zip(xs, ys)), float(hazard["exercised_from"]), float(hazard["zero_exposure_hazard"]),
                        bool(data.get("published", False)), str(hazard.get("basis", "")), sources,
-                       None if reference is None else float(reference))
+                       None if reference is None else float(reference), float(negated))
 
 
 def load_curves(mode_ids: tuple[str, ...], directory: str | Path | None = None) -> dict[str, DegreeCurve]:

@@ -16,6 +16,8 @@ from ava_model.text.numbers import NUMBER_TEXT
 _AMOUNT_NUMBER = rf"(?P<n>{NUMBER_TEXT}|an?|a single|single)"
 MEASURE_KINDS = ("spoken_quotes", "written_quotes", "counts", "clip_seconds", "actions", "numbered_steps")
 _PER = (None, "duration", "count", "clip")
+LIST_KINDS = (None, "further", "items")
+"""How a cue reads a list after it: not at all, each further determiner item (``list: true``), every item (``list: items``)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Cue:
     per_unit: float = 1.0
     repeat: bool = False
     unless: str | None = None  # a measure kind: the cue is skipped when that measure found something
-    listed: bool = False  # each further item of a list right after the cue ("behind the sofa, the chair and the door") adds
+    listed: str | None = None  # "further": each further item after the cue ("behind the sofa, the chair and the door")
+    # adds one value; "items": the cue introduces a list ("in order: push off, ollie, grind") worth one value per item
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,13 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
             raise RulesError(f"{at} ({c['name']}): per must be one of duration, count, clip, got {c.get('per')!r}.")
         if c.get("unless") not in (None, *MEASURE_KINDS):
             raise RulesError(f"{at} ({c['name']}): unless must be one of {', '.join(MEASURE_KINDS)}, got {c.get('unless')!r}.")
+        listed = c.get("list", False)
+        listed = "further" if listed is True else None if listed is False else listed
+        if not isinstance(listed, (str, type(None))) or listed not in LIST_KINDS:
+            raise RulesError(f"{at} ({c['name']}): list must be true, false or items, got {c.get('list')!r}.")
         cues.append(Cue(c["name"], c["group"], _number(c, "value", at), _compile(c.get("pattern"), at),
                         c.get("per"), _number(c, "per_unit", at, 1.0), bool(c.get("repeat", False)), c.get("unless"),
-                        bool(c.get("list", False))))
+                        listed))
     multipliers = []
     for i, m in enumerate(entry.get("multipliers") or []):
         at = f"{where} multiplier #{i + 1}"

@@ -143,7 +143,7 @@ def test_a_model_refuses_inputs_of_another_width(shipped_predictor):
 
     model = shipped_predictor.model
     X = shipped_predictor.features(["A dog on a beach"])
-    width = X.shape[1] - len(STRUCTURE_FEATURES) - len(model.modes)
+    width = X.shape[1] - len(STRUCTURE_FEATURES) - 2 * len(model.modes)
     named = replace(model, feature_names_in_=feature_names(width, model.modes))
     assert len(named.feature_names_in_) == X.shape[1]
     named.topic_proba(X)  # the right width passes

@@ -70,7 +70,7 @@ def test_raising_exposure_with_the_prompt_fixed_never_lowers_any_mode(small_pred
     X = small_predictor.features([scene])
     k = len(model.modes)
     rows = np.repeat(X, len(steps), axis=0)
-    rows[:, -k:] = np.sort(steps)[:, None]
+    rows[:, -2 * k : -k] = np.sort(steps)[:, None]  # the exposure columns (the negation flags follow)
     risks = model.risk_proba(rows, ["sora-2"] * len(steps))
     assert (np.diff(risks, axis=0) >= -1e-12).all()
 

@@ -108,7 +108,7 @@ def test_prepare_rebuilds_the_split_and_scores_the_run_saw(small_training):
     assert prepared.matrix.prompts == small_training.matrix.prompts
     np.testing.assert_array_equal(prepared.test_mask, small_training.test_mask)
     np.testing.assert_allclose(prepared.features, small_training.features, rtol=0, atol=1e-6)  # float32 cache round trip
-    assert prepared.topic_features.shape[1] + len(prepared.matrix.modes) == prepared.features.shape[1]
+    assert prepared.topic_features.shape[1] + 2 * len(prepared.matrix.modes) == prepared.features.shape[1]
     again = predict_heldout(small_training.model, prepared)
     for mode, scored in small_training.heldout.predictions.items():
         np.testing.assert_allclose(again.predictions[mode]["ava"], scored["ava"], rtol=0, atol=1e-6)

@@ -37,12 +37,15 @@ def test_counts_and_durations():
 
 
 def test_feature_matrix_shape_and_scaling():
-    prompts = ["a cat", "two dogs say 'hello there friend'"]
-    emb = np.ones((2, 4), dtype=np.float32)
+    prompts = ["a cat", "two dogs say 'hello there friend'", "a man stands silently, mouth closed"]
+    emb = np.ones((3, 4), dtype=np.float32)
     X = build_features(emb, prompts)
-    n_modes = len(load_exposure_rules().modes)
-    assert X.shape == (2, 4 + len(STRUCTURE_FEATURES) + n_modes)
-    np.testing.assert_allclose(X[:, -n_modes:], exposure_matrix(prompts, tuple(load_exposure_rules().modes)))
+    modes = tuple(load_exposure_rules().modes)
+    n_modes = len(modes)
+    assert X.shape == (3, 4 + len(STRUCTURE_FEATURES) + 2 * n_modes)
+    np.testing.assert_allclose(X[:, -2 * n_modes : -n_modes], exposure_matrix(prompts, modes))
+    negated = X[:, -n_modes:]
+    assert negated[2, modes.index("lip_sync")] == 1 and negated[:2].sum() == 0  # only the silent man negates a mode
     np.testing.assert_allclose(structure_matrix(prompts), np.log1p([structure_features(p) for p in prompts]))
-    with pytest.raises(ConfigError, match="2 embeddings for 1 prompts"):
+    with pytest.raises(ConfigError, match="3 embeddings for 1 prompts"):
         build_features(emb, ["a cat"])

@@ -49,7 +49,20 @@ def test_high_exposure_goes_past_the_platform_factor_and_none_stays_below(fitted
 def test_bad_input_shape_is_named(fitted):
     head, _ = fitted
     with pytest.raises(ConfigError, match=r"\(n, 2\)"):
-        head.predict_proba(np.zeros((3, 3)))
+        head.predict_proba(np.zeros((3, 4)))
+
+
+def test_a_negated_prompt_keeps_only_the_residual_hazard_and_exposure_lifts_it_again():
+    rng = np.random.default_rng(1)
+    q, e = rng.uniform(0, 1, 500), rng.exponential(2, 500)
+    head = ExposureHazard(negated_hazard=0.02).fit(np.column_stack([q, e]), (rng.uniform(size=500) < q).astype(int))
+    f = np.array([0.4])
+    plain, negated = head.risk(np.array([[0.9, 0.0, 0.0]]), f)[0], head.risk(np.array([[0.9, 0.0, 1.0]]), f)[0]
+    assert 0 < negated < plain / 20  # D 0.02 against z 0.5
+    # The negated prompt's P(exercised) is unchanged: only the share of the hard part it asks for falls.
+    np.testing.assert_allclose(head.predict_proba(np.array([[0.9, 0.0, 1.0]])), head.predict_proba(np.array([[0.9, 0.0]])))
+    # A flag beside measured exposure changes nothing (the extractor only flags a mode it found none of).
+    assert head.risk(np.array([[0.9, 3.0, 1.0]]), f)[0] == head.risk(np.array([[0.9, 3.0, 0.0]]), f)[0]
 
 
 def test_every_mode_has_a_valid_curve_with_its_basis(rules):
@@ -70,6 +83,20 @@ def test_a_falling_curve_is_refused(tmp_path, rules):
     path.write_text(path.read_text().replace("knots: [[0, 0.0], [1, 1.0]]", "knots: [[0, 0.0], [1, 1.0], [2, 0.5]]"))
     with pytest.raises(RulesError, match="physics.yaml.*non-decreasing"):
         load_curves(rules.mode_ids, tmp_path)
+
+
+def test_a_negated_hazard_above_the_zero_exposure_hazard_is_refused(tmp_path, rules):
+    import shutil
+
+    from ava_model.rules.taxonomy import rules_dir
+
+    shutil.copytree(rules_dir() / "curves", tmp_path / "curves")
+    path = tmp_path / "curves" / "physics.yaml"
+    path.write_text(path.read_text().replace("negated_hazard: 0.02", "negated_hazard: 0.9"))
+    with pytest.raises(RulesError, match=r"physics.yaml: hazard.negated_hazard must be a number between 0 and "
+                                         r"zero_exposure_hazard \(0.5\).*got 0.9"):
+        load_curves(rules.mode_ids, tmp_path)
+    assert {c.negated_hazard for c in load_curves(rules.mode_ids).values()} == {0.02, 0.004}
 
 
 def test_the_ordering_term_orders_pairs_that_likelihood_alone_leaves_reversed():

@@ -22,7 +22,7 @@ def test_direct_probability_equals_sklearn_for_every_shipped_head(embedder):
     from ava_model.api import load
 
     model = load().model
-    X = build_features(embedder.encode(PROMPTS), PROMPTS)[:, : -len(model.modes)]  # the topic heads' columns
+    X = build_features(embedder.encode(PROMPTS), PROMPTS)[:, : -2 * len(model.modes)]  # the topic heads' columns
     for mode, head in model.heads.items():
         np.testing.assert_allclose(positive_proba(head, X), head.predict_proba(X)[:, 1], rtol=0, atol=1e-12,
                                    err_msg=mode)
