@@ -54,7 +54,7 @@ _NOT_COUNT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
-__all__ = ["Exposure", "ExposureRules", "ExposureSpan", "embedding_text", "exposure_matrix", "load_exposure_rules",
+__all__ = ["Exposure", "ExposureRules", "ExposureSpan", "embedding_text", "exposure_matrices", "exposure_matrix", "load_exposure_rules",
            "measure", "negation_matrix", "parse_exposure_rules", "read_prompt"]
 
 
@@ -370,24 +370,26 @@ def measure(prompt: str, rules: ExposureRules | None = None) -> dict[str, Exposu
     return dict(found)
 
 
-def exposure_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:
-    """Return an (n, k) array of exposures, columns in ``modes`` order."""
+def exposure_matrices(prompts: list[str], modes: tuple[str, ...],
+                      rules: ExposureRules | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return two (n, k) arrays, columns in ``modes`` order: the exposures, and 1 where the prompt negates the mode."""
     rules = rules or load_exposure_rules()
-    out = np.zeros((len(prompts), len(modes)))
+    values, negated = np.zeros((len(prompts), len(modes))), np.zeros((len(prompts), len(modes)))
     for i, prompt in enumerate(prompts):
         found = measure(prompt, rules)
-        out[i] = [found[m].value for m in modes]
-    return out
+        values[i] = [found[m].value for m in modes]
+        negated[i] = [float(found[m].negated) for m in modes]
+    return values, negated
+
+
+def exposure_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:
+    """Return an (n, k) array of exposures, columns in ``modes`` order."""
+    return exposure_matrices(prompts, modes, rules)[0]
 
 
 def negation_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureRules | None = None) -> np.ndarray:
     """Return an (n, k) array of 0/1: 1 where the prompt negates the mode and asks for none of it ("silent", "no text")."""
-    rules = rules or load_exposure_rules()
-    out = np.zeros((len(prompts), len(modes)))
-    for i, prompt in enumerate(prompts):
-        found = measure(prompt, rules)
-        out[i] = [float(found[m].negated) for m in modes]
-    return out
+    return exposure_matrices(prompts, modes, rules)[1]
 
 
 def embedding_text(prompt: str, rules: ExposureRules | None = None) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ava_model.core.exposure import embedding_text, exposure_matrix, load_exposure_rules, negation_matrix, read_prompt
+from ava_model.core.exposure import embedding_text, exposure_matrices, exposure_matrix, load_exposure_rules, negation_matrix, read_prompt
 from ava_model.text.quotes import Quote, quoted_spans, quotes
 from ava_model.errors import ConfigError
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ava_model.core.embedding import Embedder
 
 __all__ = ["STRUCTURE_FEATURES", "CountMention", "Quote", "build_features", "count_mentions", "embed",
-           "embedding_text", "exposure_matrix", "model_inputs", "negation_matrix", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
+           "embedding_text", "exposure_matrices", "exposure_matrix", "model_inputs", "negation_matrix", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
 
 STRUCTURE_FEATURES = (
     "spoken_words",  # quoted words introduced as on-screen speech ("she says '...'")
@@ -81,7 +81,7 @@ def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
     if len(embeddings) != len(prompts):
         raise ConfigError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
     modes = tuple(load_exposure_rules().modes)
-    exposures, negated = exposure_matrix(prompts, modes), negation_matrix(prompts, modes)
+    exposures, negated = exposure_matrices(prompts, modes)
     structure = structure_matrix([embedding_text(p) for p in prompts])  # the topic heads never read a negation
     return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32), negated.astype(np.float32)])
 
