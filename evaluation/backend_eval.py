@@ -369,6 +369,26 @@ def table(speed_rows: dict[str, dict[str, Any]], quality_rows: dict[str, dict[st
     return "\n".join(rows)
 
 
+def grid_table(speed_rows: dict[str, dict[str, Any]], config: EvalConfig) -> str:
+    """Return prompts/s of every backend timed on the grid, one row per (backend, threads), one column per batch size."""
+    rows = ["| backend | threads | " + " | ".join(f"batch {bs}" for bs in config.batch_sizes) + " |",
+            "|---|---|" + "---|" * len(config.batch_sizes)]
+    for backend in config.backends:
+        throughput = speed_rows.get(backend, {}).get("throughput", {})
+        for threads in config.threads:
+            cells = [throughput.get(f"t{threads}_b{bs}", {}).get("per_s") for bs in config.batch_sizes]
+            if any(cells):
+                rows.append(f"| {backend} | {threads} | " + " | ".join(f"{c:.0f}" if c else "" for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def config_from_json(payload: dict[str, Any]) -> EvalConfig:
+    """Return the EvalConfig a backend_eval JSON (``reports/backend_eval.json``) was measured with."""
+    c = payload["config"]
+    return EvalConfig(tuple(c["backends"]), c["prompts"], tuple(c["batch_sizes"]), tuple(c["threads"]), c["rounds"],
+                      c.get("single_calls", EvalConfig.single_calls), c["quality"], tuple(c["retrain"]), tuple(c["grid"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure the backends, print the table and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -385,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality-from", type=Path, default=None,
                         help="reuse the quality rows of an earlier run's JSON instead of training again")
     parser.add_argument("--json", type=Path, default=Path("reports/backend_eval.json"))
+    parser.add_argument("--note", default="", help="how the machine was used during the run (kept in the JSON)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = EvalConfig(tuple(args.backends), args.prompts, tuple(args.batch_sizes), tuple(args.threads), args.rounds,
@@ -397,8 +418,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.quality_from is not None:
         quality_rows = json.loads(args.quality_from.read_text(encoding="utf-8"))["quality"]
     print(table(speed_rows, quality_rows, config))
+    if speed_rows:
+        print(grid_table(speed_rows, config))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": machine(), "note": "measured while the machine was shared with other work",
+    payload = {"machine": machine(), "note": args.note,
                "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(config).items()},
                "speed": speed_rows, "quality": quality_rows}
     args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")

@@ -258,8 +258,33 @@ def table(result: BenchResult) -> str:
     return "\n".join(rows)
 
 
-def write_doc(result: BenchResult, path: Path) -> Path:
-    """Write ``docs/performance.md``: the machine, the table and how it was measured."""
+def backends_section(path: Path) -> str:
+    """Return the Markdown section of a ``python -m ava_evaluation.backend_eval`` JSON: comparison and grid tables."""
+    from ava_evaluation.backend_eval import config_from_json, grid_table
+    from ava_evaluation.backend_eval import table as backend_table
+
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    config = config_from_json(payload)
+    note = f" {payload['note']}" if payload.get("note") else ""
+    return f"""
+## Embedder backends (`python -m ava_evaluation.backend_eval`, {path})
+
+Throughput on {config.prompts:,} distinct prompts, medians of {config.rounds} runs.{note} Quality: heads retrained on
+each backend's vectors, judged on one held-out split; ladder ordering on the held-out ladders.
+
+{backend_table(payload["speed"], payload["quality"], config)}
+
+Prompts/s by thread count and batch size (the batch path sorts texts by length and encodes 64 at a time):
+
+{grid_table(payload["speed"], config)}
+"""
+
+
+def write_doc(result: BenchResult, path: Path, backends: Path | None = None) -> Path:
+    """Write ``docs/performance.md``: the machine, the table and how it was measured.
+
+    ``backends``: a ``backend_eval`` JSON whose comparison is added as a section.
+    """
     m = result.machine
     text = f"""# Performance
 
@@ -279,6 +304,8 @@ How it was measured:
 - The raw column is `SentenceTransformer('all-MiniLM-L6-v2').encode` in the same run: AVA's extra cost is exposure
   reading, features, the calibrated heads and the platform factors.
 """
+    if backends is not None:
+        text += backends_section(backends)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -293,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-sizes", type=int, nargs="*", default=[2000, 10000, 50000])
     parser.add_argument("--json", type=Path, default=Path("reports/bench.json"))
     parser.add_argument("--doc", type=Path, default=None, help="also write this Markdown page (docs/performance.md)")
+    parser.add_argument("--backends", type=Path, default=None,
+                        help="a backend_eval JSON (reports/backend_eval.json) to add to the page")
     parser.add_argument("--train-one", type=int, default=None, help=argparse.SUPPRESS)  # child process of a training run
     parser.add_argument("--cache", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -306,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
     print(f"wrote {args.json}")
     if args.doc:
-        print(f"wrote {write_doc(result, args.doc)}")
+        print(f"wrote {write_doc(result, args.doc, args.backends)}")
     return 0
 
 

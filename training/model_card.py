@@ -24,8 +24,11 @@ For a prompt and a platform, per failure mode:
   and an RBF SVM; {calibration} calibration is fitted on out-of-fold scores of group folds. Chosen heads: {heads}.
 - **Exposure**: how much of the mode's hard part the prompt asks for (seconds of on-screen speech, characters of text,
   objects counted, camera moves...), read by the rules in `data/rules/exposure.yaml`; negation sets it to zero.
-- **P(exercised | topic, exposure)** = 1 - exp(-(w0 + wq * -log(1 - topic) + we * G(exposure))), all weights >= 0,
-  fitted by maximum likelihood on out-of-fold topic scores of the training split. G is the mode's degree curve.
+- **P(exercised | topic, exposure)** = 1 - exp(-(w0 + wq * -log(1 - topic) + we * G(exposure) + wx * excess)), all
+  weights >= 0, fitted by maximum likelihood on out-of-fold topic scores of the training split. G is the mode's degree
+  curve; excess = max(0, G(exposure) / G(reference) - 1) is the exposure beyond a typical exercised prompt's, zero on
+  almost every benchmark prompt, so a prompt asking for more of the hard part than usual counts as exercising the mode
+  even where the embedding (trained on short benchmark prompts) reads it as less on-topic.
 - **D(exposure)** = z + (1 - z) * G(exposure) / G(reference): 1 at the reference exposure, where the platform factor is
   the failure rate; z (the zero-exposure share) below; unbounded above, so a long monologue can score above the factor.
 
@@ -33,7 +36,7 @@ Why this form and not a monotone gradient-boosted tree: risk must never fall whe
 must be able to pass the platform factor; here both hold by construction (non-negative weights, non-decreasing curves
 extended linearly past the last knot), whereas `HistGradientBoostingClassifier(monotonic_cst=...)` needs per-video
 failure outcomes to learn from, which no public benchmark provides, and its output would still be capped by the factor
-it multiplies. Three weights per mode are few enough to fit on the labels we have and to read.
+it multiplies. Four weights per mode are few enough to fit on the labels we have and to read.
 
 {exposure}
 
@@ -125,17 +128,17 @@ def render_model_card(result: TrainResult, rules: Rules) -> str:
     exposure_rows = []
     for mode in result.model.modes:
         head, curve = result.model.exposure_heads[mode], curves[mode]
-        w0, wq, we = head.coef_
+        weights = " / ".join(f"{w:.3f}" for w in head.coef_)  # w0 / wq / we / wx
         exposure_rows.append(
             f"| {mode} | {'published figures' if curve.published else 'authored'}: {curve.basis} | "
             f"{' '.join(f'({x:g}, {y:g})' for x, y in curve.knots)} | {head.reference_exposure_:g} | "
-            f"{curve.zero_exposure_hazard:g} | {w0:.3f} / {wq:.3f} / {we:.3f} |"
+            f"{curve.zero_exposure_hazard:g} | {weights} |"
         )
     exposure = "\n".join([
         "## Degree curves and exposure weights",
         "Which curves rest on published figures and which on authored labels only (files: data/rules/curves/):",
         "",
-        "| mode | basis of the curve | knots (exposure, relative hazard) | reference exposure | z | w0 / wq / we |",
+        "| mode | basis of the curve | knots (exposure, relative hazard) | reference exposure | z | w0 / wq / we / wx |",
         "|---|---|---|---|---|---|",
         *exposure_rows,
     ])

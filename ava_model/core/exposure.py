@@ -35,9 +35,11 @@ _STEP_NUMBER = re.compile(
 _SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)")
 _SEPARATOR = re.compile(r"\s*(?:[,:]|(?:and|or|then|plus)\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;]")
-# One further item of a list: a separator, then a determiner or number and a few words ("the armchair", "a spoon").
+# One further item of a list: a separator, then a determiner or number and a few words ("the armchair", "a spoon"),
+# after a place preposition where the list is of places ("behind the shed, under the porch, in the basket").
 _LIST_ITEM = re.compile(
     r"\s*(?:,|:)?\s*(?:(?:and|or|then|plus|finally|and finally|and then)\s+)?"
+    r"(?:(?:behind|under|underneath|beneath|into|in|inside|past|through|between|around|over|across|below)\s+)?"
     r"(?:a|an|the|his|her|its|their|my|our|your|one|two|three|four|five|six|another|each|every)\s+"
     r"[^\s,;:.!?\"'“”]+(?:\s+(?!and\b|or\b|then\b)[^\s,;:.!?\"'“”]+){0,1}(?=\s*(?:,|;|\band\b|\bor\b|\bthen\b|[.!?:]|$))",
     re.IGNORECASE,

@@ -1,8 +1,11 @@
 """ExposureHazard: the calibrated, exposure-aware score of one mode, monotone in topic and exposure.
 
-``P(exercised) = 1 - exp(-(w0 + wq * -log(1 - q) + we * G(e)))`` with all weights >= 0, where q is the
-calibrated topic head's probability and G the mode's degree curve. With ``we = 0`` and ``wq = 1`` it
-is the topic head itself, so the fit can only add what exposure explains.
+``P(exercised) = 1 - exp(-(w0 + wq * -log(1 - q) + we * G(e) + wx * max(0, G(e) / G(e_ref) - 1)))`` with
+all weights >= 0, where q is the calibrated topic head's probability and G the mode's degree curve. With
+``we = wx = 0`` and ``wq = 1`` it is the topic head itself, so the fit can only add what exposure explains.
+The last term, the exposure in excess of the typical exercised prompt's (e_ref), is zero on almost every
+benchmark prompt; it lets prompts that ask for more of the hard part than a typical positive count as
+exercising the mode even where the embedding, trained on short benchmark prompts, reads them as off-topic.
 
 The failure risk on a platform is ``P(exercised) * F(e)`` with
 ``F(e) = 1 - (1 - factor) ** D(e)`` and ``D(e) = z + (1 - z) * G(e) / G(e_ref)``: at the typical
@@ -61,7 +64,11 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
             raise ConfigError("ExposureHazard expects an (n, 2) array of [topic probability, exposure] or (n, 3) "
                               f"with a 0/1 negated column, got {X.shape}.")
         q = np.clip(X[:, 0], 0.0, 1.0 - _EPS)
-        return np.column_stack([np.ones(len(X)), -np.log1p(-q), self._curve(X[:, 1])])
+        g = self._curve(X[:, 1])
+        columns = [np.ones(len(X)), -np.log1p(-q), g]
+        if len(getattr(self, "coef_", ())) != 3:  # artifacts fitted before the excess term have three weights
+            columns.append(np.maximum(0.0, g / self.reference_hazard_ - 1.0))
+        return np.column_stack(columns)
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
             pairs: np.ndarray | None = None) -> ExposureHazard:
@@ -71,12 +78,13 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
         """
         from scipy.optimize import minimize
 
-        Z = self._design(X)
         y = np.asarray(y, dtype=np.float64)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         pairs = np.zeros((0, 2), dtype=int) if pairs is None else np.asarray(pairs, dtype=int).reshape(-1, 2)
         exposure = np.asarray(X, dtype=np.float64)[:, 1]
-        self._set_reference(exposure, y)
+        self._set_reference(exposure, y)  # before the design: the excess term is relative to e_ref
+        self.__dict__.pop("coef_", None)
+        Z = self._design(X)
         # log F(higher) - log F(lower): how much the degree term alone already orders each pair.
         log_f = np.log(np.maximum(self._given_exercised(exposure, np.full(len(y), self.ranking_factor)), _EPS))
         lo, hi = pairs[:, 0], pairs[:, 1]
@@ -103,7 +111,8 @@ class ExposureHazard(ClassifierMixin, BaseEstimator):
                 grad = grad + self.ranking_weight * (Z[lo].T @ (slope * dlp[lo]) - Z[hi].T @ (slope * dlp[hi]))
             return value, grad
 
-        result = minimize(loss, np.array([0.01, 1.0, 0.1]), jac=True, method="L-BFGS-B", bounds=[(0, None)] * 3)
+        start = np.array([0.01, 1.0, 0.1, 0.1])
+        result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0, None)] * len(start))
         self.coef_ = result.x
         self.classes_ = np.array([0, 1])
         return self
