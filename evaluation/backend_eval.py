@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     config = EvalConfig(tuple(args.backends), args.prompts, tuple(args.batch_sizes), tuple(args.threads), args.rounds,
                         quality=not args.no_quality and args.quality_from is None, retrain=tuple(args.retrain),
                         grid=tuple(args.grid))
-    from ava_evaluation.bench import machine
+    from ava_evaluation.machine import machine
 
     speed_rows = {} if args.no_speed else measure_speed(config)
     quality_rows = measure_quality(config) if config.quality else {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ava_evaluation.machine import machine
 from ava_evaluation.prompt_sets import base_prompts, distinct_prompts
 
 
@@ -61,24 +61,6 @@ class BenchResult:
 def _percentiles(ms: list[float]) -> dict[str, float]:
     ordered = sorted(ms)
     return {"p50_ms": statistics.median(ordered), "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]}
-
-
-def machine() -> dict[str, Any]:
-    """Return what the numbers ran on: CPU, cores, memory, Python and the key library versions."""
-    from importlib import metadata
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
-    versions = {}
-    for name in ("torch", "onnxruntime", "sentence-transformers", "scikit-learn", "numpy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": memory, "python": platform.python_version(),
-            "platform": platform.platform(), **versions}
 
 
 _COLD_AVA = ("import time; t = time.perf_counter(); import ava_model; ava_model.predict_proba(['A cat on a sofa'], 'sora-2'); "
