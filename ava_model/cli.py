@@ -109,10 +109,12 @@ def _train(args: argparse.Namespace) -> int:
     from ava_training.config import TrainConfig
     from ava_training.pipeline import run_training
 
-    if Path(args.out).resolve() == default_artifact_dir().resolve() and not args.ship:
-        raise AvaError(f"--out {args.out} is the shipped default model (tracked by git); training would overwrite it. "
+    shipped = default_artifact_dir().resolve().parent  # ava_model/artifacts: default and static, tracked by git
+    if Path(args.out).resolve().is_relative_to(shipped) and not args.ship:
+        raise AvaError(f"--out {args.out} is a shipped model (tracked by git); training would overwrite it. "
                        "Write elsewhere (the default is .cache/models/latest), or refresh it on purpose with "
-                       "`make ship-model` (ava train --ship --out ava_model/artifacts/default).")
+                       "`make ship-model` (ava train --ship --out ava_model/artifacts/default) or "
+                       "`make ship-static-model`.")
     store = Path(args.store) if args.store else default_store_path()
     config = TrainConfig(
         out_dir=Path(args.out),
@@ -302,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", default=str(default_train_dir()),
                     help=f"artifact folder (default: {default_train_dir()}; the shipped model only with --ship)")
     tr.add_argument("--ship", action="store_true",
-                    help="allow --out to be the shipped default model (ava_model/artifacts/default, tracked by git)")
+                    help="allow --out to be a shipped model (ava_model/artifacts/default or static, tracked by git)")
     tr.add_argument("--data-dir", default=None, help="shared datasets folder (default: AVA_DATA_DIR or ../shared/datasets)")
     tr.add_argument("--labels", nargs="*", default=[], help="extra outcome label files (CSV/JSONL)")
     tr.add_argument("--no-track", action="store_true", help="do not log to MLflow or register")

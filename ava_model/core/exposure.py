@@ -395,8 +395,15 @@ def negation_matrix(prompts: list[str], modes: tuple[str, ...], rules: ExposureR
 
 
 def embedding_text(prompt: str, rules: ExposureRules | None = None) -> str:
-    """Return the prompt without its negation phrases (what the topic heads read), tidied."""
+    """Return the prompt as the topic heads read it: every object count as ``embedded_count``, no negation phrase.
+
+    How many objects a prompt asks for is read by the exposure; the embedding, which reads "35" and "37"
+    as unrelated tokens, sees one number, so more objects can never read as less on-topic.
+    """
     rules = rules or load_exposure_rules()
+    counts = read_prompt(prompt).counts
+    for n in sorted(counts, key=lambda c: -c.start):  # right to left: earlier offsets stay valid
+        prompt = prompt[: n.start] + rules.embedded_count + prompt[n.end :]
     pattern = rules.negation_pattern
     if pattern is None or not pattern.search(prompt):
         return prompt

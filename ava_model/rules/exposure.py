@@ -93,6 +93,7 @@ class ExposureRules:
     default_clip_seconds: float
     cue_window_chars: int
     modes: dict[str, ModeExposureRules]
+    embedded_count: str = "5"
 
     @functools.cached_property
     def negation_pattern(self) -> re.Pattern[str] | None:
@@ -205,7 +206,15 @@ def parse_exposure_rules(data: dict[str, Any], mode_ids: tuple[str, ...], where:
         default_clip_seconds=_number(data, "default_clip_seconds", where, minimum=1.0),
         cue_window_chars=int(_number(data, "cue_window_chars", where, 40)),
         modes={m: _parse_mode(m, modes[m], f"{where} mode {m!r}") for m in mode_ids},
+        embedded_count=_embedded_count(data, where),
     )
+
+
+def _embedded_count(data: dict, where: str) -> str:
+    value = str(data.get("embedded_count", "5")).strip()
+    if not value or any(ch in value for ch in "'\"\n"):
+        raise RulesError(f"{where}: embedded_count must be a short number such as 5, got {value!r}.")
+    return value
 
 
 @functools.lru_cache(maxsize=4)

@@ -157,5 +157,10 @@ def test_train_never_overwrites_the_shipped_model_unless_asked(capsys):
     before = {p.name: p.stat().st_mtime_ns for p in default_artifact_dir().iterdir()}
     assert main(["train", "--out", str(default_artifact_dir()), "--no-track"]) == 2
     err = capsys.readouterr().err
-    assert "shipped default model" in err and "make ship-model" in err
+    assert "is a shipped model" in err and "make ship-model" in err
     assert {p.name: p.stat().st_mtime_ns for p in default_artifact_dir().iterdir()} == before
+    static = default_artifact_dir().parent / "static"  # the static-embedder model is guarded the same way
+    before = {p.name: p.stat().st_mtime_ns for p in static.iterdir()}
+    assert main(["train", "--out", str(static), "--no-track"]) == 2
+    assert "make ship-static-model" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in static.iterdir()} == before

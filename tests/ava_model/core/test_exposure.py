@@ -3,6 +3,9 @@
 import pytest
 
 from ava_model.errors import RulesError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ava_model.core.exposure import embedding_text, load_exposure_rules, measure, parse_exposure_rules
 from ava_model.core.features import STRUCTURE_FEATURES, structure_features
 
@@ -127,6 +130,25 @@ def test_spans_point_at_the_words_that_carry_exposure():
     assert all(prompt[s.start : s.end] == s.text for s in spans)
 
 
+def test_embedding_text_reads_every_object_count_as_one_number_and_keeps_other_numbers():
+    assert embedding_text("Exactly 37 apples and twelve pears") == "Exactly 5 apples and 5 pears"
+    # durations, lens and frame-rate numbers and ages are not counts: the embedder reads them as written
+    text = "A 20-second clip on a 35mm lens at 24fps of a 40-year-old chef"
+    assert embedding_text(text) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(low=st.integers(2, 500), more=st.integers(1, 500), thing=st.sampled_from(["apples", "paper lanterns", "cars"]))
+def test_a_count_changes_only_the_exposure_columns_never_the_topic_inputs(low, more, thing):
+    from ava_model.core.features import STRUCTURE_FEATURES, structure_matrix
+
+    prompts = [f"Exactly {n} {thing} on a white table" for n in (low, low + more)]
+    assert embedding_text(prompts[0]) == embedding_text(prompts[1])
+    structure = structure_matrix([embedding_text(p) for p in prompts])
+    assert structure.shape == (2, len(STRUCTURE_FEATURES)) and (structure[0] == structure[1]).all()
+    assert measure(prompts[1])["object_count"].value > measure(prompts[0])["object_count"].value
+
+
 def test_embedding_text_drops_negation_phrases_only():
     assert embedding_text("A man looks at the camera without speaking") == "A man looks at the camera"
     assert embedding_text("A man looks at the camera") == "A man looks at the camera"
@@ -230,3 +252,11 @@ def test_a_quote_answering_an_off_screen_interviewer_is_on_screen_speech():
 def test_a_quoted_notification_is_text_not_speech():
     found = measure("Her phone lights up with a notification that says 'ok see you soon'")
     assert found["text_rendering"].value > 0 and found["lip_sync"].value == 0
+
+
+def test_embedded_count_must_be_a_short_number(rules):
+    good = {m: {"unit": "u", "cues": [{"name": "c", "group": "g", "value": 1, "pattern": "x"}]} for m in rules.mode_ids}
+    data = {"version": 1, "speaking_rate_wps": 2.5, "default_clip_seconds": 8, "modes": good}
+    assert parse_exposure_rules(data, rules.mode_ids).embedded_count == "5"
+    with pytest.raises(RulesError, match="embedded_count must be a short number.*got ''"):
+        parse_exposure_rules({**data, "embedded_count": " "}, rules.mode_ids)

@@ -123,3 +123,17 @@ def test_env_backend_static_is_read(monkeypatch, static_cache):
 def test_distill_refuses_a_folder_without_a_tokenizer(tmp_path):
     with pytest.raises(ConfigError, match="not a local model folder with a tokenizer.json"):
         static_encoder.distill(tmp_path, tmp_path / "out")
+
+
+def test_the_shipped_static_model_scores_like_the_default_in_kind(static):
+    """ava_model/artifacts/static: heads trained on the static vectors, loaded and scored through the public API."""
+    import ava_model
+    from ava_model.persistence.artifact import default_artifact_dir
+
+    predictor = ava_model.load(default_artifact_dir().parent / "static")
+    assert predictor.embedder.name == STATIC_EMBEDDER and predictor.embedder.backend_used == "static"
+    risks = predictor.predict_proba(["A man says 'Hi' to the camera",
+                                     "A man delivers a thirty-second speech to the camera, talking nonstop",
+                                     "A bowl of fruit on a table, static shot, no people, no text"], "sora-2")
+    assert risks["lip_sync"][1] > 0.5 > risks["lip_sync"][0] and risks["lip_sync"][2] < 0.05
+    assert predictor.predict("A neon sign reads 'OPEN ALL NIGHT'", "veo-3").light in ("green", "yellow", "red")
