@@ -256,7 +256,9 @@ each backend's vectors, judged on one held-out split; ladder ordering on the hel
 
 {backend_table(payload["speed"], payload["quality"], config)}
 
-Prompts/s by thread count and batch size (the batch path sorts texts by length and encodes 64 at a time):
+Prompts/s by thread count and batch size (the batch path sorts texts by length; the defaults per backend,
+`ava_model.core.embedding.BATCH_SIZES`, are the fastest cells here). Which backend is the default and why, and
+what did not work: `docs/embedder-backends.md`.
 
 {grid_table(payload["speed"], config)}
 """

@@ -31,6 +31,8 @@ class TrainConfig:
     near_duplicate_threshold: cosine above which two prompts share a group.
     calibration: 'sigmoid' or 'isotonic'.
     head_candidates: (family, C) pairs tried per mode by group CV on the training split.
+    svm_max_rows: a mode with more labelled training rows than this tries only its linear candidates: an exact RBF
+        SVM costs time quadratic in the rows, logistic regression linear, so training time stays linear in the data.
     fixed_heads: per mode (family, C) to use without selection (incremental retraining reuses the champion's).
     cv_folds: group folds for head selection and calibration.
     seed: randomness of fold assignment.
@@ -57,6 +59,7 @@ class TrainConfig:
         ("logreg", 0.02), ("logreg", 0.1), ("svm", 1.0), ("svm", 4.0),
     )
     fixed_heads: dict[str, tuple[str, float]] | None = None
+    svm_max_rows: int = 20_000
     cv_folds: int = 5
     seed: int = 0
     exposure_ranking_weight: float = 0.0
@@ -67,6 +70,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.calibration not in ("sigmoid", "isotonic"):
             raise ConfigError(f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}.")
+        if self.svm_max_rows < 1:
+            raise ConfigError(f"svm_max_rows must be >= 1, got {self.svm_max_rows}.")
         if not 0 < self.test_fraction < 1:
             raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}.")
         unknown = [s for s in self.sources if s not in BENCHMARK_SOURCES]

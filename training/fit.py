@@ -38,6 +38,20 @@ def select_head(
     return candidates[best], scores
 
 
+def candidates_for(candidates: tuple[Candidate, ...], n_rows: int, svm_max_rows: int | None) -> tuple[Candidate, ...]:
+    """Return the candidates worth trying on ``n_rows`` rows: no exact RBF SVM above ``svm_max_rows`` (quadratic time).
+
+    Raises TrainingError when that leaves none (every candidate is an SVM).
+    """
+    if svm_max_rows is None or n_rows <= svm_max_rows:
+        return candidates
+    linear = tuple(c for c in candidates if c[0] != "svm")
+    if not linear:
+        raise TrainingError(f"{n_rows} rows exceed svm_max_rows={svm_max_rows} and every head candidate is an SVM "
+                            f"({candidates}); add a logreg candidate or raise svm_max_rows.")
+    return linear
+
+
 def fit_heads(
     X: np.ndarray,
     Y: np.ndarray,
@@ -51,8 +65,12 @@ def fit_heads(
     seed: int,
     fixed: dict[str, tuple[str, float]] | None = None,
     progress: bool = True,
+    svm_max_rows: int | None = None,
 ) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
     """Return ({mode: fitted calibrated head}, {mode: chosen head and CV scores}); weight-0 rows are skipped per mode.
+
+    ``svm_max_rows``: a mode with more rows tries only the candidates that are not ``svm`` (see
+    :class:`ava_training.config.TrainConfig`); ``None`` tries every candidate.
 
     ``progress``: show a "training heads" bar over the modes; a caller that fits heads many times
     (leave-one-source-out) turns it off and shows one bar of its own.
@@ -66,7 +84,8 @@ def fit_heads(
         if fixed and mode in fixed:
             (family, c), scores = tuple(fixed[mode]), {}
         else:
-            (family, c), scores = select_head(X[rows], y, W[rows, j], groups[rows], candidates, folds, seed)
+            tried = candidates_for(candidates, len(rows), svm_max_rows)
+            (family, c), scores = select_head(X[rows], y, W[rows, j], groups[rows], tried, folds, seed)
         head = make_calibrated_head(family, c, len(STRUCTURE_FEATURES), calibration, group_folds(groups[rows], folds, seed))
         heads[mode] = head.fit(X[rows], y, sample_weight=W[rows, j])
         chosen[mode] = {"family": family, "C": c, "cv_roc_auc": scores}

@@ -43,7 +43,7 @@ def fit_model(prepared: Prepared, config: TrainConfig, rules: Rules) -> tuple[Av
     heads, chosen = fit_heads(
         topic_X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], prepared.groups[train_idx],
         matrix.modes, candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration,
-        seed=config.seed, fixed=config.fixed_heads,
+        seed=config.seed, fixed=config.fixed_heads, svm_max_rows=config.svm_max_rows,
     )
     outcomes, held = heldout_outcomes(prepared)
     # Platform factors learn from training-side outcomes only: held-out outcomes judge them.

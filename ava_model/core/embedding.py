@@ -28,6 +28,11 @@ BACKENDS = ("auto", "onnx", "torch", "static")
 ``onnx``/``torch``; for a static embedder (:data:`STATIC_EMBEDDER`, a model2vec folder or hub id) ``static``."""
 
 
+# Prompts per forward pass, fastest measured per backend on 2 cores (python -m ava_evaluation.backend_eval --grid,
+# docs/performance.md): ONNX Runtime 363 prompts/s at 16 vs 300 at 64 (texts sorted by length, so small batches
+# pad little); PyTorch 187 at 32; the static embedding 22,668 at 128.
+BATCH_SIZES = {"onnx": 16, "torch": 32, "static": 128}
+
 def embedder_name() -> str:
     """Return the configured embedder: ``AVA_EMBEDDER`` or the offline default."""
     return os.environ.get("AVA_EMBEDDER", DEFAULT_EMBEDDER)
@@ -78,7 +83,7 @@ class Embedder:
     cache_dir:
         Folder of the on-disk cache; ``None`` keeps vectors in memory only.
     batch_size:
-        Prompts per forward pass.
+        Prompts per forward pass (default: the fastest measured for the backend, :data:`BATCH_SIZES`).
     max_memory:
         Vectors kept in memory without a disk cache (oldest dropped first), so a
         long-running server does not grow without bound.
@@ -97,7 +102,7 @@ class Embedder:
         static embedder, ``static`` for the default transformer).
     """
 
-    def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64,
+    def __init__(self, name: str | None = None, cache_dir: str | Path | None = None, batch_size: int | None = None,
                  max_memory: int = 50_000, backend: str | None = None):
         backend = backend or backend_name()
         if backend not in BACKENDS:
@@ -216,18 +221,19 @@ class Embedder:
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         self._start()
         encoder = self._static or self._onnx
+        batch_size = self.batch_size or BATCH_SIZES[self.backend_used]
         if encoder is None:
-            return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
                                 show_progress_bar=progress).astype(np.float32)
         if not progress:
-            return encoder.encode(texts, self.batch_size)
+            return encoder.encode(texts, batch_size)
         from tqdm.auto import tqdm
 
-        step = self.batch_size * 4
+        step = max(batch_size * 4, 256)
         parts = []
         with tqdm(total=len(texts), desc="Embedding", unit="prompt") as bar:
             for lo in range(0, len(texts), step):
-                parts.append(encoder.encode(texts[lo : lo + step], self.batch_size))
+                parts.append(encoder.encode(texts[lo : lo + step], batch_size))
                 bar.update(len(parts[-1]))
         return np.concatenate(parts)
 

@@ -17,7 +17,7 @@ import pytest
 
 from ava_model.accounts.store import AccountStore, token_hash
 from ava_model.errors import AccountError
-from ava_model.rules.plans import Plan, load_plans
+from ava_model.rules.plans import Plan
 from ava_model.accounts.quota import consume
 from ava_model.rules.taxonomy import rules_dir
 

@@ -151,3 +151,15 @@ def test_long_encodes_show_progress_and_keep_order(embedder, capsys):
     vectors = fresh.encode(texts, show_progress=True)
     assert "Embedding" in capsys.readouterr().err and vectors.shape == (300, 384)
     np.testing.assert_allclose(vectors[[7, 250]], embedder.model.encode([texts[7], texts[250]]), atol=1e-5)
+
+
+def test_the_measured_batch_size_of_each_backend_changes_no_vector(embedder):
+    from ava_model.core.embedding import BACKENDS, BATCH_SIZES
+
+    assert set(BATCH_SIZES) == set(BACKENDS) - {"auto"}  # every backend that runs has a measured default
+    texts = [f"Shot {i}: a chef plates dish number {i} " + "under warm light " * (i % 7) for i in range(40)]
+    chosen = _sharing_weights(embedder, None)
+    assert chosen.batch_size is None
+    explicit = _sharing_weights(embedder, None)
+    explicit.batch_size = 64
+    np.testing.assert_allclose(chosen.encode(texts), explicit.encode(texts), atol=1e-5)
