@@ -20,7 +20,8 @@ For a prompt and a platform, per failure mode:
 
 - **Topic**: a calibrated classifier per mode over the sentence embedding and {n_structure} prompt-structure features
   ({structure}). The embedder reads the prompt without its negation phrases ("without speaking", "no text"), which an
-  embedding cannot understand. Per mode, group cross-validation on the training split chose between logistic regression
+  embedding cannot understand, and with every object count written as one number (`embedded_count` in
+  `data/rules/exposure.yaml`): how many is the exposure's job. Per mode, group cross-validation on the training split chose between logistic regression
   and an RBF SVM; {calibration} calibration is fitted on out-of-fold scores of group folds. Chosen heads: {heads}.
 - **Exposure**: how much of the mode's hard part the prompt asks for (seconds of on-screen speech, characters of text,
   objects counted, camera moves...), read by the rules in `data/rules/exposure.yaml`; negation sets it to zero.
