@@ -256,7 +256,8 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
                     continue
                 heads, _ = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
                                      candidates=config.head_candidates, folds=config.cv_folds,
-                                     calibration=config.calibration, seed=config.seed, progress=False)
+                                     calibration=config.calibration, seed=config.seed, progress=False,
+                                     svm_max_rows=config.svm_max_rows)
                 w_tr, w_te = matrix.weights[tr, j], matrix.weights[te, j]
                 scored = {
                     "ava": heads[mode].predict_proba(X[te])[:, 1],

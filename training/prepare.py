@@ -94,7 +94,7 @@ def prepare(config: TrainConfig | None = None, rules: Rules | None = None, modes
         Show the embedding progress bar and log (logger ``ava_training.prepare``) how the split came out.
     """
     from ava_model.core.embedding import Embedder
-    from ava_model.core.features import build_features, embed
+    from ava_model.core.features import embedded_inputs
     from ava_training.splits import group_keys, holdout_mask, near_duplicate_groups
 
     config = config or TrainConfig()
@@ -108,8 +108,7 @@ def prepare(config: TrainConfig | None = None, rules: Rules | None = None, modes
     embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
     if show_progress:
         _log.info("Embedding %d prompts with %s (cached vectors are reused)...", len(prompts), embedder.name)
-    embeddings = embed(embedder, prompts, show_progress=show_progress)
-    features = build_features(embeddings, prompts)
+    embeddings, features = embedded_inputs(embedder, prompts, show_progress=show_progress)
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     test_mask = holdout_mask(group_keys(prompts, groups), config.test_fraction)
     if show_progress:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ava_model.core.embedding import Embedder
 
 __all__ = ["STRUCTURE_FEATURES", "CountMention", "Quote", "build_features", "count_mentions", "embed",
-           "embedding_text", "exposure_matrices", "exposure_matrix", "model_inputs", "negation_matrix", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
+           "embedded_inputs", "embedding_text", "exposure_matrices", "exposure_matrix", "model_inputs", "negation_matrix", "quoted_spans", "quotes", "structure_features", "structure_matrix"]
 
 STRUCTURE_FEATURES = (
     "spoken_words",  # quoted words introduced as on-screen speech ("she says '...'")
@@ -72,22 +72,25 @@ def structure_matrix(prompts: list[str]) -> np.ndarray:
     return np.log1p(np.stack([structure_features(p) for p in prompts]))
 
 
-def build_features(embeddings: np.ndarray, prompts: list[str]) -> np.ndarray:
+def build_features(embeddings: np.ndarray, prompts: list[str], topic_texts: list[str] | None = None) -> np.ndarray:
     """Return the model input matrix: embeddings, structure features, one exposure column per mode, one negation column per mode.
 
     The exposure columns (taxonomy order, :func:`exposure_matrix`) and the 0/1 negation columns
     (:func:`negation_matrix`) are read by the exposure heads; the topic heads read everything before them.
+    ``topic_texts``: the prompts' :func:`embedding_text`, when the caller already has them (they are read again otherwise).
     """
     if len(embeddings) != len(prompts):
         raise ConfigError(f"Got {len(embeddings)} embeddings for {len(prompts)} prompts.")
     modes = tuple(load_exposure_rules().modes)
     exposures, negated = exposure_matrices(prompts, modes)
-    structure = structure_matrix([embedding_text(p) for p in prompts])  # the topic heads never read a negation
+    if topic_texts is None:
+        topic_texts = [embedding_text(p) for p in prompts]
+    structure = structure_matrix(topic_texts)  # the topic heads never read a negation or which number was named
     return np.hstack([embeddings.astype(np.float32), structure, exposures.astype(np.float32), negated.astype(np.float32)])
 
 
 def embed(embedder: Embedder, prompts: list[str], *, show_progress: bool = False) -> np.ndarray:
-    """Return the embeddings of prompts as the topic heads read them: without negation phrases.
+    """Return the embeddings of prompts as the topic heads read them: no negation phrase, one number for every count.
 
     The embedding cannot tell "a man speaking" from "a man not speaking" (:func:`embedding_text`).
     """
@@ -96,4 +99,12 @@ def embed(embedder: Embedder, prompts: list[str], *, show_progress: bool = False
 
 def model_inputs(embedder: Embedder, prompts: list[str], *, show_progress: bool = False) -> np.ndarray:
     """Return the model input matrix of checked prompts, embedded in one batch."""
-    return build_features(embed(embedder, prompts, show_progress=show_progress), prompts)
+    return embedded_inputs(embedder, prompts, show_progress=show_progress)[1]
+
+
+def embedded_inputs(embedder: Embedder, prompts: list[str], *,
+                    show_progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return (embeddings, model input matrix) of checked prompts, each prompt's embedding text read once."""
+    texts = [embedding_text(p) for p in prompts]
+    embeddings = embedder.encode(texts, show_progress=show_progress)
+    return embeddings, build_features(embeddings, prompts, texts)

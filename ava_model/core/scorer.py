@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ava_model.core.embedding import Embedder
-from ava_model.core.features import build_features, embed, model_inputs
+from ava_model.core.features import build_features, embed, embedded_inputs, model_inputs
 from ava_model.core.model import AvaModel
 from ava_model.core.validation import check_platforms, check_prompt, check_prompts
 from ava_model.rules.taxonomy import Rules
@@ -90,9 +90,8 @@ class Scorer:
         """
         text = check_prompt(prompt, self.rules.thresholds.max_prompt_chars)
         platform_id = self.rules.platform(platform).id
-        embedding = self.embed([text])
+        embedding, features = embedded_inputs(self.embedder, [text])
         factors = self.model.factor_matrix([platform_id])
-        features = build_features(embedding, [text])
         risks, exercise = self.model.risk_and_exercise(features, factors)
         return Scored(text, platform_id, risks[0], exercise[0], self.model.split_inputs(features)[1][0], factors[0],
                       embedding[0], features)

@@ -49,3 +49,12 @@ def test_feature_matrix_shape_and_scaling():
     np.testing.assert_allclose(structure_matrix(prompts), np.log1p([structure_features(p) for p in prompts]))
     with pytest.raises(ConfigError, match="3 embeddings for 1 prompts"):
         build_features(emb, ["a cat"])
+
+
+def test_embedded_inputs_read_each_embedding_text_once_and_match_the_two_step_path(embedder):
+    from ava_model.core.features import build_features, embed, embedded_inputs
+
+    prompts = ["Exactly 37 apples on a table, nobody speaks", "A chef says 'Hi' to the camera in a close-up"]
+    embeddings, features = embedded_inputs(embedder, prompts)
+    np.testing.assert_array_equal(embeddings, embed(embedder, prompts))
+    np.testing.assert_array_equal(features, build_features(embeddings, prompts))
