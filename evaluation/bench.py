@@ -146,7 +146,8 @@ def write_training_set(folder: Path, n: int) -> None:
     written = 0
     for i, (mode, frame) in enumerate(source.items()):
         want = n - written if i == len(source) - 1 else round(n * len(frame) / total)
-        takes = [frame.assign(prompt=frame["prompt"] + (f" (variant {k})" if k else "")) for k in range(want // len(frame) + 1)]
+        # "(take k)": a repetition, not an object count, so the embedder reads each take as a new text too.
+        takes = [frame.assign(prompt=frame["prompt"] + (f" (take {k})" if k else "")) for k in range(want // len(frame) + 1)]
         pd.concat(takes, ignore_index=True).head(want).to_csv(folder / f"{mode}.csv", index=False)
         written += want
 

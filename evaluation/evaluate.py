@@ -254,10 +254,10 @@ def leave_one_source_out(config: TrainConfig | None = None, sources: tuple[str, 
                 y_tr, y_te = (matrix.labels[tr, j] >= 0.5).astype(int), (matrix.labels[te, j] >= 0.5).astype(int)
                 if len(np.unique(y_te)) < 2 or len(np.unique(y_tr)) < 2:
                     continue
-                heads, _ = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
+                heads = fit_heads(X[tr], matrix.labels[tr][:, [j]], matrix.weights[tr][:, [j]], groups[tr], (mode,),
                                      candidates=config.head_candidates, folds=config.cv_folds,
                                      calibration=config.calibration, seed=config.seed, progress=False,
-                                     svm_max_rows=config.svm_max_rows)
+                                     svm_max_rows=config.svm_max_rows).heads
                 w_tr, w_te = matrix.weights[tr, j], matrix.weights[te, j]
                 scored = {
                     "ava": heads[mode].predict_proba(X[te])[:, 1],

@@ -25,7 +25,7 @@ class TrainConfig:
     sources: benchmark suites to import.
     published_rates: use the published per-model rates as platform-factor evidence.
     out_dir: where the artifact, manifest and model card are written.
-    cache_dir: embedding cache.
+    cache_dir: embedding cache; it also keeps each prompt's reading (exposures, negations, structure features).
     embedder: embedder name (``None``: ``AVA_EMBEDDER`` or the offline default).
     test_fraction: share of prompt groups held out (decided by a stable hash).
     near_duplicate_threshold: cosine above which two prompts share a group.

@@ -108,7 +108,8 @@ def prepare(config: TrainConfig | None = None, rules: Rules | None = None, modes
     embedder = Embedder(config.embedder, cache_dir=config.cache_dir)
     if show_progress:
         _log.info("Embedding %d prompts with %s (cached vectors are reused)...", len(prompts), embedder.name)
-    embeddings, features = embedded_inputs(embedder, prompts, show_progress=show_progress)
+    embeddings, features = embedded_inputs(embedder, prompts, show_progress=show_progress,
+                                           readings_cache=config.cache_dir)
     groups = near_duplicate_groups(prompts, embeddings, config.near_duplicate_threshold)
     test_mask = holdout_mask(group_keys(prompts, groups), config.test_fraction)
     if show_progress:

@@ -40,11 +40,12 @@ def fit_model(prepared: Prepared, config: TrainConfig, rules: Rules) -> tuple[Av
     """Fit the topic heads, the platform factors and the exposure heads on the training side; return (model, heads chosen)."""
     matrix, train_idx = prepared.matrix, prepared.train_index
     topic_X, exposures = prepared.topic_features, prepared.exposures
-    heads, chosen = fit_heads(
+    fitted = fit_heads(
         topic_X[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], prepared.groups[train_idx],
         matrix.modes, candidates=config.head_candidates, folds=config.cv_folds, calibration=config.calibration,
         seed=config.seed, fixed=config.fixed_heads, svm_max_rows=config.svm_max_rows,
     )
+    heads, chosen = fitted.heads, fitted.chosen
     outcomes, held = heldout_outcomes(prepared)
     # Platform factors learn from training-side outcomes only: held-out outcomes judge them.
     factors = fit_platform_factors(rules, list(prepared.data.published) + outcome_evidence(outcomes[~held]))
@@ -56,9 +57,9 @@ def fit_model(prepared: Prepared, config: TrainConfig, rules: Rules) -> tuple[Av
         pairs = ladder_pairs(ladders[ladders["split"] == "train"], [matrix.prompts[i] for i in train_idx],
                              exposures[train_idx], matrix.modes)
     exposure_heads = fit_exposure_heads(
-        topic_X[train_idx], exposures[train_idx], matrix.labels[train_idx], matrix.weights[train_idx],
-        prepared.groups[train_idx], matrix.modes, heads, chosen, load_curves(rules.mode_ids), folds=config.cv_folds,
-        seed=config.seed, pairs=pairs, ranking_weight=config.exposure_ranking_weight, typical_factor=typical_factor,
+        exposures[train_idx], matrix.labels[train_idx], matrix.weights[train_idx], matrix.modes,
+        fitted.out_of_fold_topic, load_curves(rules.mode_ids), pairs=pairs,
+        ranking_weight=config.exposure_ranking_weight, typical_factor=typical_factor,
     )
     n_embedding = prepared.features.shape[1] - len(STRUCTURE_FEATURES) - 2 * len(matrix.modes)  # exposure, negation
     model = AvaModel(matrix.modes, heads, factors, prepared.embedder, {}, exposure_heads,

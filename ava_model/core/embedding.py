@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 import threading
-import uuid
 import warnings
 from pathlib import Path
 
@@ -240,26 +239,17 @@ class Embedder:
     def _load_disk_cache(self) -> None:
         if self._loaded_disk or self.cache_dir is None:
             return
-        if self.cache_dir.is_dir():
-            for shard in sorted(self.cache_dir.glob("*.npz")):
-                try:
-                    with np.load(shard) as data:
-                        self._memory.update(zip(data["keys"].tolist(), data["vectors"]))
-                except (OSError, ValueError, KeyError):
-                    continue  # a foreign or unreadable file is skipped, the text re-embedded
+        from ava_model.core.shard_cache import read_shards
+
+        for keys, arrays in read_shards(self.cache_dir, ("vectors",)):
+            self._memory.update(zip(keys, arrays["vectors"]))
         self._loaded_disk = True
 
     def _write_shard(self, keys: list[str], vectors: np.ndarray) -> None:
-        # One new shard per call, written to a temporary name and renamed: concurrent
-        # trainers never see a half-written file and never overwrite each other.
-        if self.cache_dir is None:
-            return
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{uuid.uuid4().hex}.npz"
-        tmp = self.cache_dir / f".{name}.tmp"
-        with open(tmp, "wb") as fh:
-            np.savez(fh, keys=np.array(keys), vectors=vectors)
-        os.replace(tmp, self.cache_dir / name)
+        if self.cache_dir is not None:
+            from ava_model.core.shard_cache import write_shard
+
+            write_shard(self.cache_dir, keys, vectors=vectors)
 
 
 def _slug(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Per-mode classifiers over :func:`ava_model.core.features.build_features`, and their calibration wrapper.
+"""Per-mode classifiers over :func:`ava_model.core.features.build_features` (calibrated by ``core.calibration``).
 
 Two families, chosen per mode by group cross-validation on the training split:
 logistic regression on standardised features, and an RBF support-vector machine
@@ -117,14 +117,18 @@ class RBFSupportVectorHead(_MarginClassifier):
 def positive_proba(head, X: np.ndarray) -> np.ndarray:
     """Return P(class 1) of each row for a fitted head, as ``head.predict_proba(X)[:, 1]`` would.
 
-    A sigmoid-calibrated binary head with one calibrated classifier (``ensemble=False``,
-    what training makes) is evaluated directly, without scikit-learn's per-call input
-    checks, which cost more than the arithmetic at one prompt per call; any other
-    estimator goes through ``predict_proba``.
+    The head training makes (:class:`ava_model.core.calibration.OutOfFoldCalibratedHead`) and a
+    sigmoid-calibrated ``CalibratedClassifierCV`` with one calibrated classifier (what earlier artifacts
+    hold) are evaluated directly, without scikit-learn's per-call input checks, which cost more than the
+    arithmetic at one prompt per call; any other estimator goes through ``predict_proba``.
     """
     from sklearn.calibration import CalibratedClassifierCV
 
-    calibrated = getattr(head, "calibrated_classifiers_", None)
+    from ava_model.core.calibration import OutOfFoldCalibratedHead
+
+    if isinstance(head, OutOfFoldCalibratedHead):  # what training makes: no per-call input checks to skip
+        return head.calibrate(head.decision_function(X))
+    calibrated = getattr(head, "calibrated_classifiers_", None)  # artifacts trained before it
     if (isinstance(head, CalibratedClassifierCV) and calibrated is not None and len(calibrated) == 1
             and calibrated[0].method == "sigmoid" and len(head.classes_) == 2
             and hasattr(calibrated[0].estimator, "decision_function")):
@@ -141,14 +145,3 @@ def make_head(family: str, C: float, n_structure: int):
     if family == "svm":
         return RBFSupportVectorHead(C=C, n_structure=n_structure)
     raise ConfigError(f"Unknown head family {family!r}; valid: {', '.join(HEAD_FAMILIES)}.")
-
-
-def make_calibrated_head(family: str, C: float, n_structure: int, method: str, folds: list[tuple[np.ndarray, np.ndarray]]):
-    """Return an unfitted CalibratedClassifierCV: calibration fitted on out-of-fold scores of group folds.
-
-    ``ensemble=False``: one head refitted on all training rows, calibrated on the folds'
-    out-of-fold scores, so the artifact holds one head per mode, not one per fold.
-    """
-    from sklearn.calibration import CalibratedClassifierCV
-
-    return CalibratedClassifierCV(make_head(family, C, n_structure), method=method, cv=folds, ensemble=False)

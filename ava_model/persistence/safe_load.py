@@ -33,6 +33,7 @@ from ava_model.errors import ArtifactError, UnsafeArtifact
 ALLOWED_GLOBALS = frozenset({
     # AVA's model: its classes hold only arrays, estimators and plain data.
     "ava_model.core.model.AvaModel",
+    "ava_model.core.calibration.OutOfFoldCalibratedHead",
     "ava_model.core.hazard.ExposureHazard",
     "ava_model.core.heads.RBFSupportVectorHead",
     "ava_model.core.heads.ScaledLogisticRegression",

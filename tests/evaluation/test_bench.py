@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ava_evaluation.bench import BenchResult, table, write_training_set
+from ava_model.core.exposure import embedding_text
 from ava_evaluation.prompt_sets import distinct_prompts
 
 
@@ -20,6 +21,8 @@ def test_training_set_has_the_rows_asked_for_in_the_authored_format(tmp_path):
     assert sum(len(f) for f in frames) == 2500
     assert all(list(f.columns[:2]) == ["prompt", "label"] for f in frames)
     assert all(f["prompt"].is_unique for f in frames)  # variants are new texts, not repeats
+    read = [embedding_text(p) for f in frames for p in f["prompt"]]
+    assert len(set(read)) == len(read)  # also as the embedder reads them: a cold cache embeds every row
 
 
 def test_the_table_shows_each_figure_next_to_raw_sentence_transformers():

@@ -135,8 +135,8 @@ def test_fit_heads_bar_can_be_turned_off_for_callers_with_their_own(capsys):
     Y = (X[:, :1] > 0).astype(float)
     groups = np.arange(60)
     fit = dict(candidates=(("svm", 1.0),), folds=3, calibration="sigmoid", seed=0)
-    heads, _ = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), **fit)
+    heads = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), **fit).heads
     assert "training heads" in capsys.readouterr().err
-    quiet, _ = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), progress=False, **fit)
+    quiet = fit_heads(X, Y, np.ones_like(Y), groups, ("physics",), progress=False, **fit).heads
     assert capsys.readouterr().err == ""
     assert np.allclose(quiet["physics"].predict_proba(X), heads["physics"].predict_proba(X))

@@ -58,3 +58,40 @@ def test_embedded_inputs_read_each_embedding_text_once_and_match_the_two_step_pa
     embeddings, features = embedded_inputs(embedder, prompts)
     np.testing.assert_array_equal(embeddings, embed(embedder, prompts))
     np.testing.assert_array_equal(features, build_features(embeddings, prompts))
+
+
+READ = ["A chef says 'taste this soup, it is the best in town' to the camera.",
+        "Twelve red balloons drift over a silent fountain, no text anywhere.",
+        "A glass falls off a table and shatters."]
+
+
+def test_prompt_readings_are_the_columns_build_features_makes_with_or_without_a_cache(tmp_path):
+    from ava_model.core.features import embedding_text, prompt_readings, reading_columns, readings_fingerprint
+
+    texts, columns = prompt_readings(READ)
+    assert texts == [embedding_text(p) for p in READ]
+    np.testing.assert_array_equal(columns, reading_columns(READ))
+    fake = np.zeros((len(READ), 4), dtype=np.float32)
+    np.testing.assert_array_equal(build_features(fake, READ)[:, 4:], columns)
+    cached_texts, cached = prompt_readings(READ + READ[:1], tmp_path)  # a repeated prompt is read once
+    assert cached_texts == texts + texts[:1]
+    np.testing.assert_array_equal(cached, np.vstack([columns, columns[:1]]))
+    folder = tmp_path / f"readings-{readings_fingerprint()}"
+    assert len(list(folder.glob("*.npz"))) == 1
+    again_texts, again = prompt_readings(READ[::-1], tmp_path)  # read back from disk: no new shard
+    assert again_texts == texts[::-1] and len(list(folder.glob("*.npz"))) == 1
+    np.testing.assert_array_equal(again, columns[::-1])
+    prompt_readings(["Mountains at dawn."], tmp_path)  # only the new prompt is written
+    assert len(list(folder.glob("*.npz"))) == 2
+
+
+def test_an_unreadable_readings_shard_is_skipped_and_its_prompts_read_again(tmp_path):
+    from ava_model.core.features import prompt_readings, readings_fingerprint
+
+    folder = tmp_path / f"readings-{readings_fingerprint()}"
+    folder.mkdir()
+    (folder / "broken.npz").write_bytes(b"not a zip file")
+    texts, columns = prompt_readings(READ, tmp_path)
+    assert texts == prompt_readings(READ)[0]
+    np.testing.assert_array_equal(columns, prompt_readings(READ)[1])
+    assert len(list(folder.glob("*.npz"))) == 2  # the broken file stays; a good shard is added beside it
