@@ -344,6 +344,8 @@ def _mode_exposure(rule: ModeExposureRules, r: _Reading, rules: ExposureRules) -
             largest[group] = max(largest.get(group, 0.0), span.value)
     groups = {g: max(sums.get(g, 0.0), largest.get(g, 0.0)) for g in set(sums) | set(largest)}
     total = (max(groups.values(), default=0.0) if rule.combine == "max" else sum(groups.values()))
+    if rule.requires is not None and not rule.requires.search(r.prompt):
+        total, found = 0.0, []  # no subject the mode can fail on ("the camera orbits a pyramid": no identity)
     kept = [span for _, _, span in found if span.value > 0]
     if total > 0:
         for mult in rule.multipliers:

@@ -82,6 +82,7 @@ class ModeExposureRules:
     amounts: tuple[Amount, ...] = ()
     scales: tuple[Factor, ...] = ()
     combine: str = "sum"  # how groups add up: "sum" or "max"
+    requires: re.Pattern[str] | None = None  # the mode's subject; a prompt without it has no exposure
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,9 @@ def _parse_mode(mode: str, entry: Any, where: str) -> ModeExposureRules:
     combine = entry.get("combine", "sum")
     if combine not in ("sum", "max"):
         raise RulesError(f"{where}: combine must be 'sum' or 'max', got {combine!r}.")
+    requires = _compile(entry["requires"], f"{where} requires") if "requires" in entry else None
     return ModeExposureRules(mode, unit, tuple(measures), tuple(cues), tuple(multipliers), negations, tuple(amounts),
-                             tuple(scales), combine)
+                             tuple(scales), combine, requires)
 
 
 def parse_exposure_rules(data: dict[str, Any], mode_ids: tuple[str, ...], where: str = "exposure.yaml") -> ExposureRules:

@@ -32,10 +32,11 @@ NUMBER_TEXT = _NUMBER_TEXT
 NUMBER = re.compile(rf"(?<![\w.]){_NUMBER_TEXT}(?![\w])", re.IGNORECASE)
 _SECOND_UNIT = r"(?:seconds?|secs?|s)"
 _MINUTE_UNIT = r"(?:minutes?|mins?)"
-# "10 s", "10-second", "ten seconds", "a 20s clip", "1.5 minutes", "two-minute"; "half a minute" / "a minute" separately.
+# "10 s", "10-second", "ten seconds", "a 20s clip", "1.5 minutes", "two-minute"; "half a minute" / "a (full) minute" separately.
 DURATION = re.compile(
     rf"(?<![\w.])(?P<n>{_NUMBER_TEXT})\s*-?\s*(?P<unit>{_MINUTE_UNIT}|{_SECOND_UNIT})(?![\w])|"
-    rf"\b(?P<half>half[\s-]+a[\s-]+minute|half-minute|a\s+minute|one\s+minute)\b",
+    rf"\b(?P<half>half[\s-]+a[\s-]+minute|half-minute|an?\s+(?:(?:full|whole|entire|solid|straight)\s+)?minute|"
+    rf"one\s+(?:(?:full|whole|entire|solid|straight)\s+)?minute)\b",
     re.IGNORECASE,
 )
 _RANGE_SECONDS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)\b", re.I)

@@ -260,3 +260,28 @@ def test_embedded_count_must_be_a_short_number(rules):
     assert parse_exposure_rules(data, rules.mode_ids).embedded_count == "5"
     with pytest.raises(RulesError, match="embedded_count must be a short number.*got ''"):
         parse_exposure_rules({**data, "embedded_count": " "}, rules.mode_ids)
+
+
+@pytest.mark.parametrize(("without", "with_subject"), [
+    ("The camera orbits around in a clockwise direction. Pyramid.",
+     "The camera orbits around a woman in a red coat in a clockwise direction."),
+    ("A timelapse captures the transformation as acid is added to a glass of litmus solution.",
+     "A timelapse captures the transformation as the old man grows young again."),
+    ("Multi-shot: a lighthouse at dawn, cut to a wide shot of the bay, cut to the harbour.",
+     "Multi-shot: the same fisherman at dawn, cut to a wide shot of him on the bay, cut to the harbour."),
+])
+def test_identity_exposure_needs_someone_whose_identity_can_drift(without, with_subject):
+    assert value(without, "identity_drift") == 0 and measure(without)["identity_drift"].spans == ()
+    assert value(with_subject, "identity_drift") >= 2
+    assert value(without, "camera_motion") > 0 or "orbit" not in without  # the camera move itself still counts
+
+
+def test_a_mode_subject_pattern_is_validated(rules):
+    good = {m: {"unit": "u", "cues": [{"name": "c", "group": "g", "value": 1, "pattern": "x"}]} for m in rules.mode_ids}
+    data = {"version": 1, "speaking_rate_wps": 2.5, "default_clip_seconds": 8, "modes": good}
+    with pytest.raises(RulesError, match="'identity_drift' requires.*not a valid regular expression"):
+        parse_exposure_rules({**data, "modes": dict(good, identity_drift={**good["identity_drift"], "requires": "(x"})},
+                             rules.mode_ids)
+    with pytest.raises(RulesError, match="'identity_drift' requires: pattern must be a non-empty string"):
+        parse_exposure_rules({**data, "modes": dict(good, identity_drift={**good["identity_drift"], "requires": ""})},
+                             rules.mode_ids)

@@ -25,6 +25,8 @@ def test_parse_number_names_the_bad_text():
     ("a 20 s clip of a beach", [20]),
     ("a two-minute monologue", [120]),
     ("half a minute of applause", [30]),
+    ("he belts out a full minute of verse", [60]),
+    ("one whole minute of silence, then an entire minute of rain", [60, 60]),
     ("0-3 s: he waves; 3-6 s: he sits", [3, 6]),
     ("a 30-second ad, 5s intro", [30, 5]),
     ("A cat on a sofa", []),
